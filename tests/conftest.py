@@ -1,0 +1,39 @@
+"""Shared test fixtures. Feature-specific helpers live in tests/support/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Qt must never try to open a real display in tests.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+ASSETS = PROJECT_ROOT / "assets"
+
+
+@pytest.fixture(scope="session")
+def holoen_dir() -> Path:
+    path = SHARED_DATA / "holoen-faces"
+    if not path.is_dir():
+        pytest.skip(f"training data not found at {path} (../shared/data is absent)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lego_dir() -> Path:
+    path = SHARED_DATA / "lego-minifig-photos"
+    if not path.is_dir():
+        pytest.skip(f"real figure photos not found at {path} (../shared/data is absent)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Screenshots and other outputs a person should look at after a test run."""
+    path = PROJECT_ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
