@@ -1,0 +1,516 @@
+"""The user's taught figures: names plus example embeddings and thumbnails, in SQLite.
+
+Teaching needs no retraining: each example is the bundled model's L2-normalised
+embedding of a crop, and ``matching.LibraryMatcher`` compares new crops against them.
+Embeddings only make sense for the model that produced them, so every example records a
+model key; when the bundled model changes, ``stale_examples`` + ``set_embedding`` let the
+caller re-embed from the stored thumbnail instead of losing what the user taught.
+
+Storage rules (see ``storage.py``): WAL, one transaction per change, versioned schema.
+Every failure surfaces as ``LibraryError`` with a message for the user; callers keep
+recognising with the bundled model when the library is unavailable.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .results import CharacterInfo
+from .storage import Database, StorageError, explain, utc_now
+
+LIBRARY_FILENAME = "library.sqlite3"
+EXPORT_FORMAT = "fmf-library"
+EXPORT_VERSION = 1
+MAX_NAME = 200
+THUMBNAIL_SIZE = 256  # px, longest side; big enough to re-embed at the model's 224 input
+
+# Append-only: never edit a released step; add a new one. Index i upgrades version i -> i+1.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # 1: figures and their examples
+        """CREATE TABLE figures (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            franchise TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL)""",
+        """CREATE TABLE examples (
+            id INTEGER PRIMARY KEY,
+            figure_id INTEGER NOT NULL REFERENCES figures(id) ON DELETE CASCADE,
+            embedding BLOB NOT NULL,
+            thumbnail BLOB,
+            source TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL)""",
+        "CREATE INDEX examples_by_figure ON examples(figure_id)",
+    ),
+    (  # 2: which model made each embedding, and a digest to merge imports without dupes
+        "ALTER TABLE examples ADD COLUMN model TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE examples ADD COLUMN digest TEXT NOT NULL DEFAULT ''",
+        "UPDATE examples SET digest = 'legacy-' || id WHERE digest = ''",
+        "CREATE UNIQUE INDEX examples_unique ON examples(figure_id, digest)",
+    ),
+)
+
+
+class LibraryError(StorageError):
+    """The library could not be opened, read or changed (message is user-facing)."""
+
+
+@dataclass(frozen=True)
+class TaughtFigure:
+    id: int
+    name: str
+    franchise: str
+    created: str
+    examples: int = 0
+
+    @property
+    def character(self) -> CharacterInfo:
+        # Contract (issue 5): a taught figure's id in results and JSON is its name.
+        return CharacterInfo(id=self.name, name=self.name, franchise=self.franchise, taught=True)
+
+
+@dataclass(frozen=True)
+class Example:
+    id: int
+    figure_id: int
+    source: str
+    created: str
+    model: str
+    thumbnail: bytes | None
+
+
+@dataclass(frozen=True)
+class NewExample:
+    """One crop to store: its embedding, an optional JPEG thumbnail and where it came from."""
+
+    embedding: np.ndarray
+    thumbnail: bytes | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class EmbeddingTable:
+    """A snapshot of all usable examples: row i of ``matrix`` belongs to ``figures[owner[i]]``."""
+
+    figures: tuple[TaughtFigure, ...]
+    owner: np.ndarray  # (N,) int32
+    matrix: np.ndarray  # (N, D) float32, rows L2-normalised
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    figures_added: int = 0
+    figures_merged: int = 0
+    examples_added: int = 0
+    examples_skipped: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.figures_added} new figure(s), {self.figures_merged} merged, "
+            f"{self.examples_added} example(s) added, {self.examples_skipped} already present"
+        )
+
+
+def default_library_path() -> Path:
+    from .paths import app_data_dir  # imported late: paths may pull in QtCore
+
+    try:
+        folder = Path(app_data_dir())  # creates the folder, which can fail
+    except OSError as exc:
+        where = Path(str(exc.filename or "(app data folder)"))
+        raise LibraryError(explain(exc, "create the folder", where)) from exc
+    return folder / LIBRARY_FILENAME
+
+
+def make_thumbnail(rgb: np.ndarray, size: int = THUMBNAIL_SIZE) -> bytes:
+    """A JPEG of an RGB crop, longest side at most ``size``."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB")
+    image.thumbnail((size, size), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def decode_thumbnail(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise LibraryError("A figure needs a name.")
+    if len(cleaned) > MAX_NAME:
+        raise LibraryError(f"A figure name can be at most {MAX_NAME} characters long.")
+    return cleaned
+
+
+def _normalise(embedding: np.ndarray) -> np.ndarray:
+    vec = np.asarray(embedding, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(vec))
+    if vec.size == 0 or not np.isfinite(norm) or norm == 0.0:
+        raise LibraryError("This crop has no usable embedding; try another photo.")
+    return vec / norm
+
+
+def _digest(vec: np.ndarray, model: str) -> str:
+    # Rounded so the same crop embedded twice (or exported and re-imported) dedupes even
+    # if float noise differs in the last bits.
+    quantised = np.round(vec * 4096).astype(np.int16).tobytes()
+    return hashlib.sha1(model.encode() + b"\0" + quantised).hexdigest()
+
+
+class Library:
+    """Taught figures stored in one SQLite file. Use as a context manager or ``close()``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._db = Database(path, MIGRATIONS, LibraryError, "figure library")
+
+    @classmethod
+    def open_default(cls) -> Library:
+        return cls(default_library_path())
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.schema_version
+
+    @property
+    def revision(self) -> tuple[int, int]:
+        """Changes whenever the library changes (here or in another process)."""
+        return self._db.revision
+
+    def integrity_ok(self) -> bool:
+        return self._db.integrity_ok()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ------------------------------------------------------------------------
+    _FIGURE_SQL = """SELECT f.id, f.name, f.franchise, f.created, COUNT(e.id) AS n
+        FROM figures f LEFT JOIN examples e ON e.figure_id = f.id"""
+
+    @staticmethod
+    def _figure(row: sqlite3.Row) -> TaughtFigure:
+        return TaughtFigure(row[0], row[1], row[2], row[3], int(row[4]))
+
+    def figures(self) -> list[TaughtFigure]:
+        rows = self._db.query(self._FIGURE_SQL + " GROUP BY f.id ORDER BY f.name COLLATE NOCASE")
+        return [self._figure(r) for r in rows]
+
+    def figure(self, figure_id: int) -> TaughtFigure | None:
+        rows = self._db.query(self._FIGURE_SQL + " WHERE f.id = ? GROUP BY f.id", (figure_id,))
+        return self._figure(rows[0]) if rows else None
+
+    def find(self, name: str) -> TaughtFigure | None:
+        rows = self._db.query(
+            self._FIGURE_SQL + " WHERE f.name = ? COLLATE NOCASE GROUP BY f.id",
+            (" ".join(str(name).split()),),
+        )
+        return self._figure(rows[0]) if rows else None
+
+    def examples(self, figure_id: int) -> list[Example]:
+        rows = self._db.query(
+            "SELECT id, figure_id, source, created, model, thumbnail FROM examples "
+            "WHERE figure_id = ? ORDER BY id",
+            (figure_id,),
+        )
+        return [Example(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    def embedding_table(self, model: str, dim: int | None = None) -> EmbeddingTable:
+        """All examples embedded by ``model`` (and of size ``dim`` when given)."""
+        figures = self.figures()
+        pos = {f.id: i for i, f in enumerate(figures)}
+        rows = self._db.query(
+            "SELECT figure_id, embedding FROM examples WHERE model = ? ORDER BY figure_id, id",
+            (model,),
+        )
+        owners: list[int] = []
+        vectors: list[np.ndarray] = []
+        for figure_id, blob in rows:
+            vec = np.frombuffer(blob, dtype=np.float32)
+            if (dim is not None and vec.size != dim) or figure_id not in pos:
+                continue
+            owners.append(pos[figure_id])
+            vectors.append(vec)
+        width = dim if dim is not None else (vectors[0].size if vectors else 0)
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, width), np.float32)
+        return EmbeddingTable(tuple(figures), np.asarray(owners, np.int32), matrix)
+
+    def stale_examples(self, model: str) -> list[tuple[int, bytes]]:
+        """(example id, thumbnail) of examples embedded by another model, to re-embed."""
+        rows = self._db.query(
+            "SELECT id, thumbnail FROM examples WHERE model != ? AND thumbnail IS NOT NULL",
+            (model,),
+        )
+        return [(int(r[0]), bytes(r[1])) for r in rows]
+
+    # -- changing -----------------------------------------------------------------------
+    def teach(
+        self,
+        name: str,
+        examples: Sequence[NewExample],
+        *,
+        franchise: str = "",
+        model: str = "",
+    ) -> TaughtFigure:
+        """Add examples to the figure called ``name`` (created if new), all or nothing."""
+        name = _clean_name(name)
+        franchise = " ".join(str(franchise).split())
+        if not examples:
+            raise LibraryError(f"Add at least one photo to teach {name!r}.")
+        prepared = [(_normalise(e.embedding), e) for e in examples]
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT id, franchise FROM figures WHERE name = ?", (name,))
+            found = row.fetchone()
+            if found is None:
+                figure_id = conn.execute(
+                    "INSERT INTO figures(name, franchise, created) VALUES (?, ?, ?)",
+                    (name, franchise, utc_now()),
+                ).lastrowid
+            else:
+                figure_id = int(found[0])
+                if franchise and not found[1]:
+                    conn.execute(
+                        "UPDATE figures SET franchise = ? WHERE id = ?", (franchise, figure_id)
+                    )
+            for vec, ex in prepared:
+                self._insert_example(conn, int(figure_id), vec, ex, model)
+        figure = self.figure(int(figure_id))
+        assert figure is not None
+        return figure
+
+    def add_examples(
+        self, figure_id: int, examples: Sequence[NewExample], *, model: str = ""
+    ) -> int:
+        """Add examples to an existing figure; returns how many were new."""
+        prepared = [(_normalise(e.embedding), e) for e in examples]
+        with self._db.transaction() as conn:
+            self._require(conn, figure_id)
+            return sum(self._insert_example(conn, figure_id, v, e, model) for v, e in prepared)
+
+    @staticmethod
+    def _insert_example(
+        conn: sqlite3.Connection,
+        figure_id: int,
+        vec: np.ndarray,
+        ex: NewExample,
+        model: str,
+        created: str | None = None,
+    ) -> int:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO examples(figure_id, embedding, thumbnail, source, created,"
+            " model, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                figure_id,
+                vec.astype(np.float32).tobytes(),
+                ex.thumbnail,
+                ex.source,
+                created or utc_now(),
+                model,
+                _digest(vec, model),
+            ),
+        )
+        return cur.rowcount
+
+    @staticmethod
+    def _require(conn: sqlite3.Connection, figure_id: int) -> None:
+        if conn.execute("SELECT 1 FROM figures WHERE id = ?", (figure_id,)).fetchone() is None:
+            raise LibraryError("That figure is no longer in the library.")
+
+    def edit(
+        self, figure_id: int, *, name: str | None = None, franchise: str | None = None
+    ) -> TaughtFigure:
+        """Rename and/or change the franchise of a figure."""
+        with self._db.transaction() as conn:
+            self._require(conn, figure_id)
+            if name is not None:
+                name = _clean_name(name)
+                clash = conn.execute(
+                    "SELECT id FROM figures WHERE name = ? AND id != ?", (name, figure_id)
+                ).fetchone()
+                if clash is not None:
+                    raise LibraryError(
+                        f"A figure named {name!r} already exists; pick another name."
+                    )
+                conn.execute("UPDATE figures SET name = ? WHERE id = ?", (name, figure_id))
+            if franchise is not None:
+                conn.execute(
+                    "UPDATE figures SET franchise = ? WHERE id = ?",
+                    (" ".join(franchise.split()), figure_id),
+                )
+        figure = self.figure(figure_id)
+        assert figure is not None
+        return figure
+
+    def rename(self, figure_id: int, name: str) -> TaughtFigure:
+        return self.edit(figure_id, name=name)
+
+    def delete_figure(self, figure_id: int) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM figures WHERE id = ?", (figure_id,))
+
+    def delete_example(self, example_id: int) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM examples WHERE id = ?", (example_id,))
+
+    def set_embeddings(self, updates: Iterable[tuple[int, np.ndarray]], model: str) -> None:
+        """Replace embeddings (e.g. re-embedded for a new model) in one transaction."""
+        prepared = [(example_id, _normalise(vec)) for example_id, vec in updates]
+        with self._db.transaction() as conn:
+            for example_id, vec in prepared:
+                # OR REPLACE: if the new digest equals a sibling's, the two were duplicates.
+                conn.execute(
+                    "UPDATE OR REPLACE examples SET embedding = ?, model = ?, digest = ? "
+                    "WHERE id = ?",
+                    (vec.tobytes(), model, _digest(vec, model), example_id),
+                )
+
+    # -- one-file export / merge-on-import ----------------------------------------------
+    def export(self, path: str | Path) -> int:
+        """Write the whole library to one zip file; returns the number of figures."""
+        path = Path(path)
+        figures = self.figures()
+        doc: dict[str, object] = {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "exported": utc_now(),
+            "figures": [],
+        }
+        thumbs: dict[str, bytes] = {}
+        for fig in figures:
+            rows = self._db.query(
+                "SELECT id, embedding, thumbnail, source, created, model FROM examples "
+                "WHERE figure_id = ? ORDER BY id",
+                (fig.id,),
+            )
+            examples = []
+            for ex_id, blob, thumb, source, created, model in rows:
+                entry: dict[str, object] = {
+                    "embedding": base64.b64encode(bytes(blob)).decode("ascii"),
+                    "source": source,
+                    "created": created,
+                    "model": model,
+                    "thumbnail": None,
+                }
+                if thumb is not None:
+                    name = f"thumbnails/{ex_id}.jpg"
+                    thumbs[name] = bytes(thumb)
+                    entry["thumbnail"] = name
+                examples.append(entry)
+            doc["figures"].append(  # type: ignore[union-attr]
+                {
+                    "name": fig.name,
+                    "franchise": fig.franchise,
+                    "created": fig.created,
+                    "examples": examples,
+                }
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Written next to the target and renamed, so a failed export never leaves a
+            # half-written file under the name the user chose.
+            fd, tmp = tempfile.mkstemp(prefix=".fmf-export-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
+                    zf.writestr("library.json", json.dumps(doc, ensure_ascii=False, indent=1))
+                    for name, data in thumbs.items():
+                        zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            raise LibraryError(explain(exc, "export the figure library to", path)) from exc
+        return len(figures)
+
+    def import_file(self, path: str | Path) -> ImportReport:
+        """Merge an exported library: same-named figures gain the new examples."""
+        path = Path(path)
+        bad = LibraryError(f"{path} is not a Find My Figurine library export.")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                doc = json.loads(zf.read("library.json").decode("utf-8"))
+                if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
+                    raise bad
+                if int(doc.get("version", 0)) > EXPORT_VERSION:
+                    raise LibraryError(
+                        f"{path} was exported by a newer version of Find My Figurine; "
+                        "update the app to import it."
+                    )
+                figures = []
+                for fig in doc["figures"]:
+                    examples = []
+                    for ex in fig.get("examples", []):
+                        vec = np.frombuffer(base64.b64decode(ex["embedding"]), np.float32)
+                        thumb = zf.read(ex["thumbnail"]) if ex.get("thumbnail") else None
+                        examples.append((vec, thumb, ex))
+                    figures.append((fig, examples))
+        except FileNotFoundError as exc:
+            raise LibraryError(f"{path} does not exist.") from exc
+        except OSError as exc:
+            raise LibraryError(explain(exc, "read", path)) from exc
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise bad from exc
+
+        added = merged = ex_added = ex_skipped = 0
+        with self._db.transaction("import into the") as conn:
+            for fig, examples in figures:
+                name = _clean_name(fig.get("name", ""))
+                franchise = " ".join(str(fig.get("franchise", "")).split())
+                found = conn.execute(
+                    "SELECT id, franchise FROM figures WHERE name = ?", (name,)
+                ).fetchone()
+                if found is None:
+                    figure_id = conn.execute(
+                        "INSERT INTO figures(name, franchise, created) VALUES (?, ?, ?)",
+                        (name, franchise, str(fig.get("created") or utc_now())),
+                    ).lastrowid
+                    added += 1
+                else:
+                    figure_id = found[0]
+                    merged += 1
+                    if franchise and not found[1]:
+                        conn.execute(
+                            "UPDATE figures SET franchise = ? WHERE id = ?", (franchise, figure_id)
+                        )
+                for vec, thumb, ex in examples:
+                    try:
+                        unit = _normalise(vec)
+                    except LibraryError:
+                        ex_skipped += 1
+                        continue
+                    new = NewExample(unit, thumb, str(ex.get("source", "")))
+                    n = self._insert_example(
+                        conn, int(figure_id), unit, new, str(ex.get("model", "")),
+                        created=str(ex.get("created") or utc_now()),
+                    )
+                    ex_added += n
+                    ex_skipped += 1 - n
+        return ImportReport(added, merged, ex_added, ex_skipped)

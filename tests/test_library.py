@@ -1,0 +1,276 @@
+"""The taught-figure library: teaching, editing, one-file export/import, migrations, errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+
+import numpy as np
+import pytest
+
+from fmf_desktop.library import (
+    MIGRATIONS,
+    Library,
+    LibraryError,
+    NewExample,
+    decode_thumbnail,
+    make_thumbnail,
+)
+
+DIM = 64
+MODEL = "model-a"
+
+
+def unit(seed: int, dim: int = DIM) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=dim).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def example(seed: int, thumb: bool = True) -> NewExample:
+    rgb = np.full((40, 30, 3), seed * 20 % 255, np.uint8)
+    return NewExample(unit(seed), make_thumbnail(rgb) if thumb else None, f"photo-{seed}.jpg")
+
+
+@pytest.fixture
+def lib(tmp_path):
+    with Library(tmp_path / "lib.sqlite3") as library:
+        yield library
+
+
+def test_teach_stores_figure_with_examples_and_thumbnails(lib):
+    fig = lib.teach(
+        "  Hatsune   Miku ", [example(1), example(2)], franchise="Vocaloid", model=MODEL
+    )
+    assert fig.name == "Hatsune Miku"
+    assert fig.franchise == "Vocaloid"
+    assert fig.examples == 2
+    # A taught figure's id (as shown in JSON) is its name.
+    assert fig.character.id == "Hatsune Miku" and fig.character.taught
+    examples = lib.examples(fig.id)
+    assert [e.source for e in examples] == ["photo-1.jpg", "photo-2.jpg"]
+    assert decode_thumbnail(examples[0].thumbnail).shape == (40, 30, 3)
+
+
+def test_teaching_an_existing_name_adds_examples_case_insensitively(lib):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    fig = lib.teach("miku", [example(2), example(3)], franchise="Vocaloid", model=MODEL)
+    assert [f.name for f in lib.figures()] == ["Miku"]
+    assert fig.examples == 3
+    assert fig.franchise == "Vocaloid"  # filled in because it was empty
+
+
+def test_the_same_photo_taught_twice_is_stored_once(lib):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    fig = lib.teach("Miku", [example(1)], model=MODEL)
+    assert fig.examples == 1
+
+
+def test_bad_teach_input_is_refused_with_a_message_and_changes_nothing(lib):
+    with pytest.raises(LibraryError, match="needs a name"):
+        lib.teach("   ", [example(1)])
+    with pytest.raises(LibraryError, match="at least one photo"):
+        lib.teach("Miku", [])
+    with pytest.raises(LibraryError, match="no usable embedding"):
+        lib.teach("Miku", [example(1), NewExample(np.zeros(DIM, np.float32))])
+    assert lib.figures() == []
+
+
+def test_rename_edit_and_delete(lib):
+    a = lib.teach("Miku", [example(1), example(2)], model=MODEL)
+    b = lib.teach("Rin", [example(3)], model=MODEL)
+    assert lib.rename(a.id, "Hatsune Miku").name == "Hatsune Miku"
+    assert lib.edit(a.id, franchise="Vocaloid").franchise == "Vocaloid"
+    with pytest.raises(LibraryError, match="already exists"):
+        lib.rename(b.id, "hatsune miku")
+    assert lib.figure(b.id).name == "Rin"  # the failed rename changed nothing
+
+    first = lib.examples(a.id)[0]
+    lib.delete_example(first.id)
+    assert lib.figure(a.id).examples == 1
+    lib.delete_figure(a.id)
+    assert [f.name for f in lib.figures()] == ["Rin"]
+    # Examples of a deleted figure go with it.
+    assert lib.embedding_table(MODEL).matrix.shape == (1, DIM)
+    with pytest.raises(LibraryError, match="no longer in the library"):
+        lib.add_examples(a.id, [example(9)], model=MODEL)
+
+
+def test_embedding_table_only_uses_the_current_models_embeddings(lib):
+    lib.teach("Miku", [example(1)], model="old-model")
+    lib.teach("Rin", [example(2)], model=MODEL)
+    table = lib.embedding_table(MODEL, DIM)
+    assert [table.figures[i].name for i in table.owner] == ["Rin"]
+    np.testing.assert_allclose(table.matrix[0], unit(2), atol=1e-6)
+    # Examples made with another model can be re-embedded from their thumbnails.
+    stale = lib.stale_examples(MODEL)
+    assert len(stale) == 1
+    decode_thumbnail(stale[0][1])
+    lib.set_embeddings([(stale[0][0], unit(5))], MODEL)
+    assert lib.embedding_table(MODEL, DIM).matrix.shape == (2, DIM)
+    assert lib.stale_examples(MODEL) == []
+
+
+def test_export_then_import_on_another_computer_round_trips(lib, tmp_path):
+    lib.teach("Miku", [example(1), example(2)], franchise="Vocaloid", model=MODEL)
+    lib.teach("Rin", [example(3, thumb=False)], model=MODEL)
+    out = tmp_path / "export" / "my figures.fmflib"
+    assert lib.export(out) == 2
+    assert zipfile.is_zipfile(out)
+
+    with Library(tmp_path / "other.sqlite3") as other:
+        report = other.import_file(out)
+        assert (report.figures_added, report.examples_added) == (2, 3)
+        figs = {f.name: f for f in other.figures()}
+        assert figs["Miku"].franchise == "Vocaloid" and figs["Miku"].examples == 2
+        assert other.examples(figs["Miku"].id)[0].thumbnail == lib.examples(1)[0].thumbnail
+        a = lib.embedding_table(MODEL, DIM)
+        b = other.embedding_table(MODEL, DIM)
+        np.testing.assert_array_equal(np.sort(a.matrix, axis=0), np.sort(b.matrix, axis=0))
+        # Importing again merges: nothing is duplicated.
+        again = other.import_file(out)
+        assert (again.figures_merged, again.examples_added, again.examples_skipped) == (2, 0, 3)
+        assert sum(f.examples for f in other.figures()) == 3
+
+
+def test_import_merges_into_a_figure_with_the_same_name(lib, tmp_path):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    with Library(tmp_path / "other.sqlite3") as other:
+        other.teach("MIKU", [example(2)], franchise="Vocaloid", model=MODEL)
+        other.export(tmp_path / "x.zip")
+    report = lib.import_file(tmp_path / "x.zip")
+    assert (report.figures_added, report.figures_merged, report.examples_added) == (0, 1, 1)
+    (fig,) = lib.figures()
+    assert (fig.name, fig.franchise, fig.examples) == ("Miku", "Vocaloid", 2)
+
+
+@pytest.mark.parametrize("content", [b"not a zip at all", b""])
+def test_importing_a_wrong_file_says_so_and_keeps_the_library(lib, tmp_path, content):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    bad = tmp_path / "holiday.jpg"
+    bad.write_bytes(content)
+    with pytest.raises(LibraryError, match="not a Find My Figurine library export"):
+        lib.import_file(bad)
+    with pytest.raises(LibraryError, match="does not exist"):
+        lib.import_file(tmp_path / "missing.zip")
+    assert [f.examples for f in lib.figures()] == [1]
+
+
+def test_a_bad_figure_inside_an_import_rolls_back_the_whole_import(lib, tmp_path):
+    with Library(tmp_path / "other.sqlite3") as other:
+        other.teach("Miku", [example(1)], model=MODEL)
+        other.export(tmp_path / "x.zip")
+    # Tamper: add a second figure without a name after the good one.
+    with (
+        zipfile.ZipFile(tmp_path / "x.zip") as src,
+        zipfile.ZipFile(tmp_path / "y.zip", "w") as dst,
+    ):
+        doc = json.loads(src.read("library.json"))
+        doc["figures"].append({"name": "", "examples": []})
+        dst.writestr("library.json", json.dumps(doc))
+        for name in src.namelist():
+            if name != "library.json":
+                dst.writestr(name, src.read(name))
+    with pytest.raises(LibraryError, match="needs a name"):
+        lib.import_file(tmp_path / "y.zip")
+    assert lib.figures() == []
+
+
+def test_database_is_wal_and_versioned(lib):
+    mode = sqlite3.connect(lib.path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    assert lib.schema_version == len(MIGRATIONS)
+
+
+def test_an_old_library_is_migrated_keeping_its_figures(tmp_path):
+    path = tmp_path / "v1.sqlite3"
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO figures(name, franchise, created) VALUES ('Miku', '', 'then')")
+    for seed in (1, 2):
+        conn.execute(
+            "INSERT INTO examples(figure_id, embedding, created) VALUES (1, ?, 'then')",
+            (unit(seed).tobytes(),),
+        )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Library(path) as lib:
+        assert lib.schema_version == len(MIGRATIONS)
+        (fig,) = lib.figures()
+        assert (fig.name, fig.examples) == ("Miku", 2)
+        # Version-1 examples did not record their model; they keep the unknown-model key
+        # and, having no thumbnails here, are not offered for re-embedding.
+        assert lib.stale_examples(MODEL) == []
+        assert lib.embedding_table("", DIM).matrix.shape == (2, DIM)
+        assert lib.integrity_ok()
+
+
+def test_a_library_from_a_newer_app_is_refused_clearly(tmp_path):
+    path = tmp_path / "future.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(LibraryError, match="newer version of Find My Figurine"):
+        Library(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path):
+    path = tmp_path / "lib.sqlite3"
+    path.write_bytes(b"hello, this is a text file pretending" * 100)
+    with pytest.raises(LibraryError, match="damaged or is not a Find My Figurine file"):
+        Library(path)
+
+
+def test_unwritable_location_gives_a_clear_error(tmp_path):
+    # Tests run as root, where chmod 0o555 does not stop writes; a plain file where the
+    # library's folder should be fails for root too, like a read-only location would.
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    with pytest.raises(LibraryError) as info:
+        Library(blocker / "lib.sqlite3")
+    assert "Could not open the figure library" in str(info.value)
+    assert str(blocker) in str(info.value)
+
+
+class _FullDisk:
+    """Stands in for the sqlite3 connection once the disk is full: writes fail."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, *args):
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._conn.execute(sql, *args)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def test_full_disk_gives_a_clear_error_and_loses_nothing(lib):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    real = lib._db.conn
+    # sqlite3.Connection is a C type whose methods cannot be patched, so the whole
+    # connection is swapped for one that fails writes the way SQLite does on ENOSPC.
+    lib._db.conn = _FullDisk(real)
+    try:
+        with pytest.raises(LibraryError, match="disk is full"):
+            lib.teach("Rin", [example(2)], model=MODEL)
+        with pytest.raises(LibraryError, match="disk is full"):
+            lib.rename(1, "Hatsune Miku")
+        # Reading (and so recognition) keeps working.
+        assert [f.name for f in lib.figures()] == ["Miku"]
+    finally:
+        lib._db.conn = real
+    assert [f.name for f in lib.figures()] == ["Miku"]
+    assert lib.integrity_ok()
+
+
+def test_export_to_an_unwritable_place_is_a_clear_error(lib, tmp_path):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(LibraryError, match="Could not export"):
+        lib.export(blocker / "out.zip")
