@@ -1,0 +1,341 @@
+"""Live recognition, decoupled from the preview.
+
+Two threads:
+
+- **capture** reads frames from the `FrameSource` at the source's pace, hands each one to
+  `on_frame` (the preview) and drops it into a one-frame `LatestFrameSlot`;
+- **recognition** takes whatever frame is newest in the slot, locates figurines, updates
+  the `Tracker`, classifies only the tracks that need it, and reports a `LiveUpdate`.
+
+Frames that arrive while recognition is busy replace each other in the slot: they are
+dropped, never queued, so the labels always describe (nearly) what the preview shows and
+the preview never waits for the model.  A camera that disconnects is retried every
+`retry_interval` seconds until it comes back or the pipeline is stopped.
+
+Callbacks run on the pipeline's threads; the Qt layer turns them into queued signals.
+Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import cv2
+import numpy as np
+
+from fmf_desktop.live.sources import Frame, FrameSource, SourceDisconnected, SourceError
+from fmf_desktop.live.tracker import Tracker, TrackerConfig, TrackView
+from fmf_desktop.results import Box, Candidate, CharacterInfo, Decision
+
+State = Literal["opening", "live", "disconnected", "ended", "error", "stopped"]
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """Where the stream stands; `kind` is the `SourceError.kind` for errors."""
+
+    state: State
+    message: str = ""
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class LiveFigurine:
+    """One tracked figurine at one recognition update (box in frame pixels)."""
+
+    track: int
+    box: Box
+    character: CharacterInfo | None  # None until its first classification finished
+    score: float
+    decision: Decision
+    top: tuple[Candidate, ...]
+    vx: float  # px/s, lets the preview move the box with the picture between updates
+    vy: float
+    label_changes: int
+
+    @property
+    def name(self) -> str | None:
+        return self.character.name if self.character else None
+
+    def to_json(self, t: float) -> dict[str, Any]:
+        return {
+            "t": round(t, 3),
+            "track": self.track,
+            "box": self.box.as_list(),
+            "id": self.character.id if self.character else None,
+            "name": self.name,
+            "score": round(self.score, 4),
+            "decision": self.decision,
+        }
+
+
+@dataclass(frozen=True)
+class LiveUpdate:
+    """The result of one recognition pass over one frame."""
+
+    frame_index: int
+    t: float  # seconds into the stream of the frame that was recognised
+    captured: float  # time.monotonic() when that frame left the source
+    finished: float  # time.monotonic() when this update was ready
+    width: int
+    height: int
+    figurines: tuple[LiveFigurine, ...]
+    classified: int  # crops sent to the classifier in this pass
+    dropped: int  # frames that arrived since the previous pass and were skipped
+
+    @property
+    def latency(self) -> float:
+        return self.finished - self.captured
+
+
+class LiveEngine(Protocol):
+    """What live recognition needs from the model side (see `engine_from_recognizer`)."""
+
+    classes: Sequence[CharacterInfo]
+    unsure_threshold: float
+
+    def locate(self, rgb: np.ndarray) -> list[Box]: ...
+
+    def crop(self, rgb: np.ndarray, box: Box) -> np.ndarray: ...
+
+    def classify(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]: ...
+
+
+def square_crop(rgb: np.ndarray, box: Box, margin: float = 0.15) -> np.ndarray:
+    """A square crop around `box` grown by `margin`, clamped to the frame."""
+    h, w = rgb.shape[:2]
+    side = max(box.w, box.h) * (1 + 2 * margin)
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+    x1, y1 = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+    if x1 <= x0 or y1 <= y0:
+        return rgb[0:1, 0:1]
+    return rgb[y0:y1, x0:x1]
+
+
+class LatestFrameSlot:
+    """Holds only the newest frame.  `put` replaces; `take_newer` waits for a frame newer
+    than the one the caller saw last and reports how many were skipped in between."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._frame: Frame | None = None
+        self._closed = False
+
+    def put(self, frame: Frame) -> None:
+        with self._cond:
+            self._frame = frame
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    @property
+    def latest(self) -> Frame | None:
+        with self._cond:
+            return self._frame
+
+    def take_newer(self, seen: int, timeout: float | None = None) -> Frame | None:
+        """The newest frame with index > `seen`; `None` if closed (and nothing newer) or
+        on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self._frame is None or self._frame.index <= seen:
+                if self._closed:
+                    return None
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+            return self._frame
+
+
+def _nothing(*_: object) -> None:
+    return None
+
+
+class LivePipeline:
+    """Capture + recognition threads around one source.  Start once, stop once."""
+
+    def __init__(
+        self,
+        source: FrameSource,
+        engine: LiveEngine,
+        *,
+        on_frame: Callable[[Frame], None] = _nothing,
+        on_update: Callable[[LiveUpdate], None] = _nothing,
+        on_status: Callable[[LiveStatus], None] = _nothing,
+        tracker_config: TrackerConfig | None = None,
+        detect_max_side: int = 960,
+        retry_interval: float = 1.0,
+    ) -> None:
+        self.source = source
+        self.engine = engine
+        self.on_frame = on_frame
+        self.on_update = on_update
+        self.on_status = on_status
+        cfg = tracker_config or TrackerConfig(unsure_threshold=engine.unsure_threshold)
+        self.tracker = Tracker(cfg)
+        # Locating on a downscaled frame: figurine heads are large, and a 1080p frame
+        # costs ~4x more to scan than a 960-px one for no extra boxes.
+        self.detect_max_side = detect_max_side
+        self.retry_interval = retry_interval
+        self._slot = LatestFrameSlot()
+        self._stop = threading.Event()
+        self._reset_tracks = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._final_status = LiveStatus("stopped")
+        self._final_status_override: LiveStatus | None = None
+        self.frames_read = 0
+        self.updates = 0
+
+    # -- control -----------------------------------------------------------------------
+    def start(self) -> None:
+        if self._threads:
+            raise RuntimeError("pipeline already started")
+        cap = threading.Thread(target=self._capture_loop, name="fmf-live-capture", daemon=True)
+        rec = threading.Thread(target=self._recognition_loop, name="fmf-live-recognition",
+                               daemon=True)
+        self._threads = [cap, rec]
+        cap.start()
+        rec.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop both threads and release the source (device freed when this returns)."""
+        self._stop.set()
+        self._slot.close()
+        self.wait(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until both threads ended (end of file, error or `stop`)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for t in self._threads:
+            if t is threading.current_thread():
+                continue  # stop() called from a callback on our own thread
+            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self._threads
+                       if t is not threading.current_thread())
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    @property
+    def latest_frame(self) -> Frame | None:
+        return self._slot.latest
+
+    # -- capture thread ----------------------------------------------------------------
+    def _capture_loop(self) -> None:
+        src = self.source
+        final = LiveStatus("stopped")
+        try:
+            self.on_status(LiveStatus("opening", f"Opening {src.name}…"))
+            try:
+                src.open()
+            except SourceError as exc:
+                final = LiveStatus("error", str(exc), exc.kind)
+                return
+            self.on_status(LiveStatus("live", src.name))
+            while not self._stop.is_set():
+                try:
+                    frame = src.read()
+                except SourceDisconnected as exc:
+                    if not self._recover(str(exc)):
+                        return
+                    continue
+                except SourceError as exc:
+                    final = LiveStatus("error", str(exc), exc.kind)
+                    return
+                if frame is None:
+                    final = LiveStatus("ended", f"End of {src.name}")
+                    return
+                self.frames_read += 1
+                self._slot.put(frame)
+                self.on_frame(frame)
+        finally:
+            src.close()
+            self._final_status = final
+            self._slot.close()
+
+    def _recover(self, message: str) -> bool:
+        """Retry a disconnected camera until it is back (True) or we are stopped."""
+        self.on_status(LiveStatus(
+            "disconnected", f"{message}. Reconnect it; retrying every "
+            f"{self.retry_interval:g} s…", "disconnected"))
+        while not self._stop.wait(self.retry_interval):
+            try:
+                self.source.reopen()
+            except SourceError:
+                continue
+            # Positions from before the gap mean nothing now.
+            self._reset_tracks.set()
+            self.on_status(LiveStatus("live", f"{self.source.name} is back"))
+            return True
+        return False
+
+    # -- recognition thread ------------------------------------------------------------
+    def _recognition_loop(self) -> None:
+        seen = -1
+        try:
+            while True:
+                frame = self._slot.take_newer(seen)
+                if frame is None or self._stop.is_set():
+                    break
+                dropped = max(0, frame.index - seen - 1) if seen >= 0 else 0
+                seen = frame.index
+                try:
+                    update = self.recognize(frame, dropped)
+                except Exception as exc:  # a model failure must not leave a silent stream
+                    self._final_status_override = LiveStatus(
+                        "error", f"Recognition failed: {exc}", "recognition")
+                    self._stop.set()
+                    break
+                self.updates += 1
+                self.on_update(update)
+        finally:
+            # Report how the stream ended only after the last update went out, so a
+            # consumer that stops on "ended" has seen every update.
+            for t in self._threads:
+                if t is not threading.current_thread():
+                    t.join()
+            self.on_status(self._final_status_override or self._final_status)
+
+    def _locate(self, rgb: np.ndarray) -> list[Box]:
+        h, w = rgb.shape[:2]
+        scale = min(1.0, self.detect_max_side / max(h, w))
+        if scale >= 1.0:
+            return self.engine.locate(rgb)
+        small = cv2.resize(rgb, (round(w * scale), round(h * scale)),
+                           interpolation=cv2.INTER_AREA)
+        inv = 1.0 / scale
+        return [Box(round(b.x * inv), round(b.y * inv), round(b.w * inv), round(b.h * inv))
+                for b in self.engine.locate(small)]
+
+    def recognize(self, frame: Frame, dropped: int = 0) -> LiveUpdate:
+        """One recognition pass (public so tests and benchmarks can drive it directly)."""
+        if self._reset_tracks.is_set():
+            self._reset_tracks.clear()
+            self.tracker.reset()
+        boxes = self._locate(frame.rgb)
+        self.tracker.update(boxes, frame.t)
+        todo = self.tracker.needs_classification()
+        if todo:
+            crops = [self.engine.crop(frame.rgb, tr.box) for tr in todo]
+            for tr, (probs, emb) in zip(todo, self.engine.classify(crops), strict=True):
+                self.tracker.apply_scores(tr.id, probs, emb)
+        figs = tuple(self._view(v) for v in self.tracker.visible())
+        return LiveUpdate(frame.index, frame.t, frame.captured, time.monotonic(),
+                          frame.width, frame.height, figs, len(todo), dropped)
+
+    def _view(self, v: TrackView) -> LiveFigurine:
+        classes = self.engine.classes
+        top = tuple(Candidate(classes[i], s) for i, s in v.top if 0 <= i < len(classes))
+        char = classes[v.label] if v.label is not None and 0 <= v.label < len(classes) else None
+        return LiveFigurine(v.track, v.box, char, v.score, v.decision, top, v.vx, v.vy,
+                            v.label_changes)

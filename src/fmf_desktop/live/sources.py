@@ -1,0 +1,356 @@
+"""Frame sources behind one interface: video files, real cameras and test doubles.
+
+Why real cameras go through OpenCV ``VideoCapture`` and not QtMultimedia's ``QCamera``
+(measured on the 2-core development machine, see README "Live camera mode"):
+
+- QtMultimedia is not part of PySide6-Essentials, which the app depends on; it ships in
+  PySide6-Addons, a second, much larger wheel (measured: 6.12 wheel for Linux x86-64 is
+  several times the size of everything else the app installs), which would also grow
+  every installer.  OpenCV is already a dependency (locating figurines uses it).
+- ``VideoCapture.read()`` hands back a numpy array, which is exactly what the recogniser
+  consumes.  A ``QVideoFrame`` has to go ``toImage()`` -> ``QImage`` -> numpy; converting a
+  1080p ``QImage`` (RGB32) to an RGB numpy array costs more than OpenCV's own BGR->RGB
+  swap (see ``benchmarks/bench_live.py --sources``).
+- One code path serves cameras and video files, so everything the tests and benchmarks
+  exercise with a recorded clip is also what runs with a webcam, and the CLI
+  (`fmf-desktop live --source 0`) works without Qt.
+
+QtMultimedia's ``QMediaDevices`` is still used for *naming* cameras in the picker when it
+happens to be installed (`fmf_desktop._qt.camera_devices`); without it we list
+``/dev/video*`` (Linux) or probe the first few indices.
+
+Every source is used the same way::
+
+    with open_source("clip.avi") as src:       # or "0" for the first camera
+        while (frame := src.read()) is not None:
+            ...
+
+`read()` returns `None` at the end of a file and raises `SourceDisconnected` when a camera
+stops delivering frames; the pipeline then calls `reopen()` until it works again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+
+ErrorKind = Literal["not-found", "busy", "permission", "unreadable", "disconnected"]
+
+
+class SourceError(Exception):
+    """A source could not be opened or read; `kind` says why in a way the UI can act on."""
+
+    def __init__(self, message: str, kind: ErrorKind = "unreadable") -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+
+
+class SourceDisconnected(SourceError):
+    """A camera that was delivering frames stopped (unplugged, driver reset, ...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "disconnected")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One RGB frame.  `t` is seconds into the stream; `captured` is `time.monotonic()`
+    when the frame left the source (frame-to-label latency is measured from it)."""
+
+    index: int
+    t: float
+    rgb: np.ndarray
+    captured: float
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    """A camera the user can pick.  `spec` is what `open_source` accepts."""
+
+    spec: str
+    name: str
+
+
+class FrameSource(ABC):
+    """Common interface of everything that yields frames."""
+
+    #: Human-readable name for messages ("clip.avi", "Camera 0").
+    name: str = ""
+    #: True for cameras: frames arrive in real time and may disconnect.
+    live: bool = False
+
+    @abstractmethod
+    def open(self) -> None:
+        """Acquire the device/file.  Raises `SourceError` with a specific `kind`."""
+
+    @abstractmethod
+    def read(self) -> Frame | None:
+        """Next frame, `None` at the end of a file; raises `SourceDisconnected`."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the device/file.  Safe to call twice."""
+
+    @property
+    def fps(self) -> float:
+        return 30.0
+
+    def reopen(self) -> None:
+        """Try to get a disconnected device back (raises `SourceError` while it is gone)."""
+        self.close()
+        self.open()
+
+    def __enter__(self) -> FrameSource:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _bgr_to_rgb(bgr: np.ndarray) -> np.ndarray:
+    if bgr.ndim == 2:
+        return cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+class VideoFileSource(FrameSource):
+    """A recorded clip.  With `realtime=True` frames are released at the clip's own frame
+    rate (times `speed`), so a file behaves like a camera: the preview plays at normal
+    speed and recognition has to keep up.  With `realtime=False` frames come as fast as
+    they decode (useful for batch processing)."""
+
+    live = False
+
+    def __init__(self, path: str | os.PathLike[str], *, realtime: bool = True,
+                 speed: float = 1.0) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        self.realtime = realtime
+        self.speed = speed
+        self._cap: cv2.VideoCapture | None = None
+        self._fps = 30.0
+        self._index = 0
+        self._start = 0.0
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    def open(self) -> None:
+        if not self.path.is_file():
+            raise SourceError(f"Video file not found: {self.path}", "not-found")
+        cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"Cannot read {self.path.name}: not a video OpenCV can decode",
+                              "unreadable")
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        # Some containers report 0 or absurd rates; 30 is what most cameras deliver.
+        self._fps = float(fps) if 1.0 <= fps <= 240.0 else 30.0
+        self._cap = cap
+        self._index = 0
+        self._start = time.monotonic()
+
+    def read(self) -> Frame | None:
+        if self._cap is None:
+            raise SourceError(f"{self.name} is not open")
+        ok, bgr = self._cap.read()
+        if not ok or bgr is None:
+            return None
+        t = self._index / self._fps
+        if self.realtime and self.speed > 0:
+            delay = self._start + t / self.speed - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        frame = Frame(self._index, t, _bgr_to_rgb(bgr), time.monotonic())
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class CameraSource(FrameSource):
+    """A webcam through OpenCV (see the module docstring for why not QtMultimedia).
+
+    `device` is an index (`0`) or, on Linux, a device path (`/dev/video2`)."""
+
+    live = True
+
+    def __init__(self, device: int | str, *, width: int = 1920, height: int = 1080,
+                 read_failures_before_disconnect: int = 5) -> None:
+        self.device = device
+        self.name = f"Camera {device}"
+        self.width = width
+        self.height = height
+        self._max_failures = read_failures_before_disconnect
+        self._cap: cv2.VideoCapture | None = None
+        self._index = 0
+        self._start = 0.0
+        self._fps = 30.0
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    def _device_path(self) -> str | None:
+        if isinstance(self.device, str) and self.device.startswith("/dev/"):
+            return self.device
+        if sys.platform.startswith("linux"):
+            return f"/dev/video{self.device}"
+        return None
+
+    def open(self) -> None:
+        path = self._device_path()
+        if path is not None:
+            # On Linux we can tell the three failures apart before OpenCV hides them all
+            # behind isOpened() == False.
+            if not os.path.exists(path):
+                raise SourceError(f"{self.name} is not connected ({path} does not exist)",
+                                  "not-found")
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise SourceError(
+                    f"No permission to use {self.name} ({path}). On Linux, add your user "
+                    "to the 'video' group and log in again.", "permission")
+        cap = cv2.VideoCapture(self.device if isinstance(self.device, int) else path or 0)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(
+                f"{self.name} could not be opened. It may be in use by another app, or this "
+                "app may not have permission to use the camera (check the system's privacy "
+                "settings).", "busy")
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        # A camera keeps a few frames buffered; we always want the newest one.
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        self._fps = float(fps) if 1.0 <= fps <= 240.0 else 30.0
+        self._cap = cap
+        if self._start == 0.0:
+            self._start = time.monotonic()
+
+    def read(self) -> Frame | None:
+        if self._cap is None:
+            raise SourceDisconnected(f"{self.name} is not open")
+        for _ in range(self._max_failures):
+            ok, bgr = self._cap.read()
+            if ok and bgr is not None:
+                now = time.monotonic()
+                frame = Frame(self._index, now - self._start, _bgr_to_rgb(bgr), now)
+                self._index += 1
+                return frame
+            time.sleep(0.02)
+        raise SourceDisconnected(f"{self.name} stopped sending pictures (disconnected?)")
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class DisconnectingSource(FrameSource):
+    """Test double: wraps a source and simulates a camera that is unplugged after
+    `disconnect_after` frames and comes back after `reconnect_attempts` failed reopens
+    (`None` = never comes back).  Frames keep coming from the wrapped source afterwards."""
+
+    live = True
+
+    def __init__(self, inner: FrameSource, *, disconnect_after: int,
+                 reconnect_attempts: int | None = 2) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.disconnect_after = disconnect_after
+        self.reconnect_attempts = reconnect_attempts
+        self.reopen_calls = 0
+        self._delivered = 0
+        self._down = False
+        self._has_failed = False
+
+    @property
+    def fps(self) -> float:
+        return self.inner.fps
+
+    def open(self) -> None:
+        self.inner.open()
+
+    def read(self) -> Frame | None:
+        if self._down:
+            raise SourceDisconnected(f"{self.name} was disconnected")
+        if not self._has_failed and self._delivered >= self.disconnect_after:
+            self._down = self._has_failed = True
+            raise SourceDisconnected(f"{self.name} was disconnected")
+        frame = self.inner.read()
+        if frame is not None:
+            self._delivered += 1
+        return frame
+
+    def reopen(self) -> None:
+        self.reopen_calls += 1
+        if self.reconnect_attempts is None or self.reopen_calls <= self.reconnect_attempts:
+            raise SourceError(f"{self.name} is not connected", "not-found")
+        self._down = False
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def parse_source_spec(spec: str) -> int | str:
+    """"0" -> camera index 0, "/dev/video2" -> that device, anything else -> a file path."""
+    s = spec.strip()
+    if s.isdigit():
+        return int(s)
+    return s
+
+
+def open_source(spec: str, *, realtime: bool = True) -> FrameSource:
+    """Build (not open) the source for a CLI/UI spec: a camera index, /dev/videoN or a file."""
+    parsed = parse_source_spec(spec)
+    if isinstance(parsed, int) or parsed.startswith("/dev/video"):
+        return CameraSource(parsed)
+    return VideoFileSource(parsed, realtime=realtime)
+
+
+def list_cameras(max_probe: int = 4) -> list[CameraInfo]:
+    """Cameras present now, without opening them where the OS lets us (Linux sysfs);
+    elsewhere probe the first `max_probe` indices (opening and releasing each)."""
+    if sys.platform.startswith("linux"):
+        found: list[CameraInfo] = []
+        for dev in sorted(Path("/dev").glob("video*"),
+                          key=lambda p: int(p.name[5:]) if p.name[5:].isdigit() else 999):
+            idx = dev.name[5:]
+            if not idx.isdigit():
+                continue
+            name = f"Camera {idx}"
+            with contextlib.suppress(OSError):
+                name = (Path("/sys/class/video4linux") / dev.name / "name").read_text().strip()
+            found.append(CameraInfo(spec=idx, name=name))
+        return found
+    cams = []
+    for i in range(max_probe):
+        cap = cv2.VideoCapture(i)
+        try:
+            if cap.isOpened():
+                cams.append(CameraInfo(spec=str(i), name=f"Camera {i}"))
+        finally:
+            cap.release()
+    return cams

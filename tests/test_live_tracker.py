@@ -1,0 +1,140 @@
+"""Tracker behaviour without Qt or a model: ids follow figurines, names stay steady,
+and figurines in view are not re-classified on every update."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fmf_desktop.live.tracker import Tracker, TrackerConfig
+from fmf_desktop.results import Box
+
+
+def probs(n: int, best: int, p: float) -> np.ndarray:
+    v = np.full(n, (1.0 - p) / (n - 1), dtype=np.float32)
+    v[best] = p
+    return v
+
+
+def step(tr: Tracker, boxes: list[Box], t: float, scores: dict[int, np.ndarray]) -> list[int]:
+    """One update: associate, classify what the tracker asks for; returns classified ids."""
+    tr.update(boxes, t)
+    todo = tr.needs_classification()
+    for track in todo:
+        # The fake classifier answers by the figurine's column on the shelf.
+        key = min(scores, key=lambda k: abs(k - (track.box.x + track.box.w // 2)))
+        tr.apply_scores(track.id, scores[key])
+    return [t.id for t in todo]
+
+
+def test_panning_keeps_one_track_per_figurine() -> None:
+    tr = Tracker()
+    ids_seen: dict[int, set[int]] = {0: set(), 1: set()}
+    for i in range(30):
+        dx = -25 * i  # the camera pans right, so figurines slide left by 25 px/update
+        boxes = [Box(600 + dx, 100, 120, 120), Box(900 + dx, 140, 110, 110)]
+        tr.update(boxes, i * 0.1)
+        for v in tr.visible():
+            ids_seen[0 if v.box.y == 100 else 1].add(v.track)
+    assert ids_seen[0] and ids_seen[1]
+    assert len(ids_seen[0]) == 1 and len(ids_seen[1]) == 1
+    assert ids_seen[0] != ids_seen[1]
+
+
+def test_a_brief_locator_miss_does_not_start_a_new_track() -> None:
+    tr = Tracker()
+    tr.update([Box(100, 100, 80, 80)], 0.0)
+    first = tr.visible()[0].track
+    tr.update([], 0.1)  # the locator missed it once
+    assert [v.track for v in tr.visible()] == [first]  # still drawn
+    tr.update([Box(104, 100, 80, 80)], 0.2)
+    assert [v.track for v in tr.visible()] == [first]
+
+
+def test_a_figurine_that_leaves_is_forgotten() -> None:
+    cfg = TrackerConfig(max_missed=2)
+    tr = Tracker(cfg)
+    tr.update([Box(100, 100, 80, 80)], 0.0)
+    for i in range(1, 5):
+        tr.update([], i * 0.1)
+    assert tr.visible() == []
+    assert tr.tracks == []
+
+
+def test_names_do_not_flicker_between_close_candidates() -> None:
+    n = 6
+    tr = Tracker(TrackerConfig(reclassify_every=1, max_crops_per_update=1))
+    tr.update([Box(0, 0, 100, 100)], 0.0)
+    (track,) = tr.needs_classification()
+    labels = []
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        # Classes 2 and 3 trade first place at random, by a few points each time.
+        p = np.full(n, 0.05, dtype=np.float32)
+        a, b = (0.42, 0.38) if rng.random() < 0.5 else (0.38, 0.42)
+        p[2], p[3] = a, b
+        tr.apply_scores(track.id, p)
+        tr.update([Box(0, 0, 100, 100)], 0.1 * (i + 1))
+        labels.append(tr.visible()[0].label)
+    changes = sum(1 for x, y in zip(labels, labels[1:], strict=False) if x != y)
+    assert changes == 0
+
+
+def test_a_clearly_better_name_wins_after_confirmation() -> None:
+    tr = Tracker(TrackerConfig(switch_confirmations=2, ema_alpha=0.6))
+    tr.update([Box(0, 0, 100, 100)], 0.0)
+    (track,) = tr.needs_classification()
+    tr.apply_scores(track.id, probs(5, 1, 0.6))
+    assert tr.visible()[0].label == 1
+    for _ in range(4):
+        tr.apply_scores(track.id, probs(5, 4, 0.9))
+    view = tr.visible()[0]
+    assert view.label == 4
+    assert view.label_changes == 1
+    assert view.decision == "known"
+
+
+def test_low_scores_are_unsure_and_decision_does_not_toggle_at_threshold() -> None:
+    tr = Tracker(TrackerConfig(unsure_threshold=0.5, decision_hysteresis=0.05))
+    tr.update([Box(0, 0, 100, 100)], 0.0)
+    (track,) = tr.needs_classification()
+    tr.apply_scores(track.id, probs(4, 0, 0.3))
+    assert tr.visible()[0].decision == "unsure"
+    decisions = []
+    for p in (0.6, 0.49, 0.51, 0.49, 0.51):
+        tr.apply_scores(track.id, probs(4, 0, p))
+        decisions.append(tr.visible()[0].decision)
+    # Smoothed score creeps around 0.5: it must not flip on every update.
+    flips = sum(1 for x, y in zip(decisions, decisions[1:], strict=False) if x != y)
+    assert flips <= 1
+
+
+def test_tracks_in_view_are_not_reclassified_every_update() -> None:
+    cfg = TrackerConfig(reclassify_every=8, max_crops_per_update=2)
+    tr = Tracker(cfg)
+    scores = {x + 50: probs(5, i, 0.8) for i, x in enumerate((0, 200, 400, 600, 800))}
+    classified: list[int] = []
+    for i in range(40):
+        boxes = [Box(x - i, 50, 100, 100) for x in (0, 200, 400, 600, 800)]
+        classified += step(tr, boxes, i * 0.1, scores)
+    # 5 first classifications + periodic refreshes: far fewer than 5 per update.
+    assert len(classified) <= 5 + 5 * (40 // cfg.reclassify_every + 1)  # not 5 x 40
+    # ... and every figurine got refreshed at least once while it stayed in view.
+    assert all(t.classifications >= 2 for t in tr.tracks)
+
+
+def test_new_figurines_are_classified_immediately_even_with_a_small_budget() -> None:
+    tr = Tracker(TrackerConfig(max_crops_per_update=1))
+    tr.update([Box(x, 0, 50, 50) for x in (0, 100, 200, 300, 400)], 0.0)
+    assert len(tr.needs_classification()) == 5
+
+
+def test_a_box_that_grows_a_lot_is_reclassified() -> None:
+    tr = Tracker(TrackerConfig(reclassify_every=100, reclassify_scale=1.4))
+    tr.update([Box(100, 100, 60, 60)], 0.0)
+    (track,) = tr.needs_classification()
+    tr.apply_scores(track.id, probs(3, 0, 0.9))
+    tr.update([Box(100, 100, 62, 62)], 0.1)
+    assert tr.needs_classification() == []
+    tr.update([Box(90, 90, 75, 75)], 0.2)
+    tr.update([Box(80, 80, 95, 95)], 0.3)  # walked up to the shelf: 1.6x bigger
+    assert [t.id for t in tr.needs_classification()] == [track.id]
