@@ -1,0 +1,232 @@
+"""Command line: ``fmf-desktop [PHOTO...]`` opens the window; subcommands work headless.
+
+Subcommands are registered by small ``_register_*`` functions listed in ``SUBCOMMANDS``;
+to add one, write ``_register_name(subparsers)`` that adds its parser and sets
+``func=handler`` (``handler(args) -> int``), and append it to the list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from fmf_desktop import __version__
+
+#: Loading a full-resolution photo buys nothing: locating works on a small copy and the
+#: crops are 224 px. 2048 keeps small far-away heads sharp while a 12 MP JPEG decodes
+#: at reduced DCT scale.
+CLI_MAX_SIDE = 2048
+
+
+def _register_identify(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "identify",
+        help="name the figurines in photos (no window)",
+        description="Find and name every figurine in each photo. Works offline.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="photo files")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per input file, one per line")
+    p.add_argument("--whole-image", action="store_true",
+                   help="treat each photo as one crop (skip locating); for cropped photos")
+    p.add_argument("--threshold", type=_probability, default=None, metavar="X",
+                   help="'not sure' threshold in [0, 1] (default: the model's calibration)")
+    p.add_argument("--threads", type=int, default=2, metavar="N",
+                   help="inference threads (default 2)")
+    p.set_defaults(func=cmd_identify)
+    return p
+
+
+#: Each function adds one subcommand. Other features append theirs (teach, live ...).
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = [
+    _register_identify,
+]
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fmf-desktop",
+        description="Find My Figurine: name anime figurines in photos, offline. "
+        "Without a subcommand, opens the window (with PHOTO files, if given).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--selftest", action="store_true",
+                        help="load the model, identify the bundled sample photo and exit")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in SUBCOMMANDS:
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+    first_positional = next((a for a in args_list if not a.startswith("-")), None)
+    if first_positional is not None and first_positional not in commands:
+        # `fmf-desktop PHOTO...`: argparse would reject the photo as an unknown command.
+        options = [a for a in args_list if a.startswith("-")]
+        photos = [a for a in args_list if not a.startswith("-")]
+        if options:
+            parser.error(f"unrecognised options with photos: {' '.join(options)}")
+        return _run_gui(photos)
+    args = parser.parse_args(args_list)
+    if args.selftest:
+        return cmd_selftest(args)
+    if getattr(args, "func", None) is None:
+        return _run_gui([])
+    return int(args.func(args))
+
+
+def gui_main() -> int:
+    """Entry point of the windowed ``fmf-desktop-gui`` script (no console on Windows)."""
+    return main()
+
+
+def _run_gui(paths: list[str]) -> int:
+    try:
+        from fmf_desktop._qt.app import run_gui
+    except ImportError as exc:
+        print(f"fmf-desktop: the window cannot start ({exc}). "
+              "Use `fmf-desktop identify PHOTO` on machines without a display.",
+              file=sys.stderr)
+        return 1
+    return int(run_gui(paths))
+
+
+# -- identify ----------------------------------------------------------------------------
+
+def figurine_to_json(fig, scale: float, shops) -> dict:
+    from fmf_desktop.shops import shop_links
+
+    x, y, w, h = fig.box.as_list()
+    best = fig.best
+    return {
+        "box": [round(x * scale), round(y * scale), round(w * scale), round(h * scale)],
+        "decision": fig.decision,
+        "top": [
+            {"id": c.id, "name": c.name, "franchise": c.franchise, "score": round(c.score, 4)}
+            for c in fig.top
+        ],
+        "shops": [
+            {"name": name, "url": url}
+            for name, url in (shop_links(best.character, shops) if best else [])
+        ],
+    }
+
+
+def identify_paths(
+    paths: Sequence[str],
+    *,
+    as_json: bool,
+    whole_image: bool = False,
+    threshold: float | None = None,
+    threads: int = 2,
+    matcher=None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Identify each file, printing as it goes; 0 when all were read, 1 when any failed.
+
+    ``matcher`` (a TaughtMatcher) lets ``identify --library`` add taught figures.
+    """
+    from fmf_desktop.imaging import ImageLoadError, load_image
+    from fmf_desktop.recognition import ModelLoadError, Recognizer
+    from fmf_desktop.shops import ShopConfigError, load_builtin_shops
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        recognizer = Recognizer(num_threads=threads)
+        shops = load_builtin_shops()
+    except (ModelLoadError, ShopConfigError) as exc:
+        print(f"fmf-desktop: {exc}", file=err)
+        return 1
+    failed = 0
+    for path in paths:
+        try:
+            image = load_image(path, max_side=CLI_MAX_SIDE)
+        except ImageLoadError as exc:
+            failed += 1
+            if as_json:
+                print(json.dumps({"path": path, "error": str(exc)}, ensure_ascii=False),
+                      file=out, flush=True)
+            else:
+                print(f"{path}: error: {exc}", file=err, flush=True)
+            continue
+        result = recognizer.identify(
+            image.rgb, whole_image=whole_image, unsure_threshold=threshold,
+            matcher=matcher, path=path,
+        )
+        figurines = [figurine_to_json(f, image.scale, shops) for f in result.figurines]
+        if as_json:
+            print(json.dumps({"path": path, "figurines": figurines}, ensure_ascii=False),
+                  file=out, flush=True)
+        else:
+            print(format_table(path, image.original_width, image.original_height, figurines),
+                  file=out, flush=True)
+    return 1 if failed else 0
+
+
+def format_table(path: str, width: int, height: int, figurines: list[dict]) -> str:
+    lines = [f"{path} ({width}x{height}): {len(figurines)} figurine(s)"]
+    for n, fig in enumerate(figurines, 1):
+        x, y, w, h = fig["box"]
+        top = fig["top"]
+        if fig["decision"] == "known" and top:
+            verdict = f"{top[0]['name']} ({top[0]['franchise']})"
+        else:
+            verdict = "not sure"
+        lines.append(f"  #{n} at x={x} y={y} w={w} h={h}: {verdict}")
+        for c in top:
+            bar = "#" * round(c["score"] * 20)
+            lines.append(f"      {c['score'] * 100:5.1f}%  {bar:<20}  {c['name']}  [{c['id']}]")
+        if fig["decision"] == "known" and fig["shops"]:
+            lines.append(f"      shop: {fig['shops'][0]['name']}: {fig['shops'][0]['url']}")
+    return "\n".join(lines)
+
+
+def cmd_identify(args: argparse.Namespace) -> int:
+    return identify_paths(
+        args.paths,
+        as_json=args.json,
+        whole_image=args.whole_image,
+        threshold=args.threshold,
+        threads=args.threads,
+        matcher=getattr(args, "matcher", None),
+    )
+
+
+# -- selftest ------------------------------------------------------------------------------
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from fmf_desktop.paths import sample_image_path
+
+    sample = sample_image_path()
+    if not sample.is_file():
+        print(f"selftest FAILED: the bundled sample photo is missing ({sample})", file=sys.stderr)
+        return 1
+    print(f"fmf-desktop {__version__} selftest: identifying {sample}")
+    code = identify_paths([str(sample)], as_json=False)
+    if code != 0:
+        print("selftest FAILED", file=sys.stderr)
+        return code
+    print("selftest OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

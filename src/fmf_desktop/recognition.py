@@ -1,0 +1,265 @@
+"""Naming figurines: the bundled int8 TFLite model, top-5 lists and the known/unsure rule.
+
+The model is loaded once per :class:`Recognizer` and shared by every call; invoking it is
+serialised with a lock, so one Recognizer can serve a GUI worker pool and a camera loop.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from fmf_desktop.paths import default_labels_path, default_model_path
+from fmf_desktop.results import Box, Candidate, CharacterInfo, Decision, Figurine, PhotoResult
+from fmf_desktop.vision import locate_figurines
+
+TOP_K = 5
+#: Extra context around a located head box; the training crops include some hair/neck.
+CROP_MARGIN = 0.15
+DEFAULT_UNSURE_THRESHOLD = 0.5
+
+
+class ModelLoadError(RuntimeError):
+    """The model or labels file is missing or unusable; the message says which and why."""
+
+
+class TaughtMatcher(Protocol):
+    """Figures the user taught: candidates for an embedding, scored in [0, 1] like
+    probabilities (implemented by the taught-figure library)."""
+
+    def match(self, embedding: np.ndarray) -> list[Candidate]: ...
+
+
+def decide(top: Sequence[Candidate], threshold: float) -> Decision:
+    """'known' iff the best candidate reaches the calibrated threshold."""
+    return "known" if top and top[0].score >= threshold else "unsure"
+
+
+def merge_candidates(
+    model: Sequence[Candidate], taught: Sequence[Candidate], k: int = TOP_K
+) -> tuple[Candidate, ...]:
+    """Union of model and taught-figure candidates, best first, top ``k``."""
+    merged = sorted([*model, *taught], key=lambda c: c.score, reverse=True)
+    return tuple(merged[:k])
+
+
+def square_crop(rgb: np.ndarray, box: Box, size: int, margin: float = CROP_MARGIN) -> np.ndarray:
+    """A size x size crop centred on ``box``, with ``margin`` context on each side.
+
+    Parts of the square outside the photo are filled by replicating the border, so a head
+    at the edge of the photo is not squashed.
+    """
+    h, w = rgb.shape[:2]
+    side = max(box.w, box.h) * (1.0 + 2.0 * margin)
+    side = max(side, 2.0)
+    cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
+    x0, y0 = int(round(cx - side / 2.0)), int(round(cy - side / 2.0))
+    x1, y1 = x0 + int(round(side)), y0 + int(round(side))
+    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if cx1 <= cx0 or cy1 <= cy0:
+        raise ValueError(f"box {box.as_list()} lies outside the {w}x{h} image")
+    crop = rgb[cy0:cy1, cx0:cx1]
+    pad = (cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1)
+    if any(pad):
+        crop = cv2.copyMakeBorder(crop, *pad, cv2.BORDER_REPLICATE)
+    return resize_square(crop, size)
+
+
+def whole_image_crop(rgb: np.ndarray, size: int) -> np.ndarray:
+    """The whole photo as one square crop, padded (not stretched) to keep proportions."""
+    h, w = rgb.shape[:2]
+    side = max(h, w)
+    top, left = (side - h) // 2, (side - w) // 2
+    padded = cv2.copyMakeBorder(
+        rgb, top, side - h - top, left, side - w - left, cv2.BORDER_REPLICATE
+    )
+    return resize_square(padded, size)
+
+
+def resize_square(crop: np.ndarray, size: int) -> np.ndarray:
+    if crop.shape[0] == size and crop.shape[1] == size:
+        return np.ascontiguousarray(crop)
+    interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
+    return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=interp)
+
+
+class Recognizer:
+    """The bundled character model plus its labels and calibration."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        labels_path: Path | None = None,
+        num_threads: int = 2,
+    ) -> None:
+        self.model_path = Path(model_path or default_model_path())
+        self.labels_path = Path(labels_path or default_labels_path())
+        self._lock = threading.Lock()
+        self._load_labels()
+        self._load_model(num_threads)
+
+    # -- loading -----------------------------------------------------------------
+    def _load_labels(self) -> None:
+        try:
+            doc = json.loads(self.labels_path.read_text(encoding="utf-8"))
+            classes = [
+                CharacterInfo(
+                    id=str(c["id"]),
+                    name=str(c.get("name") or c["id"]),
+                    franchise=str(c.get("franchise", "")),
+                    query=str(c.get("query", "")),
+                )
+                for c in doc["classes"]
+            ]
+        except FileNotFoundError as exc:
+            raise ModelLoadError(f"{self.labels_path}: labels file not found") from exc
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelLoadError(f"{self.labels_path}: labels file is not valid ({exc})") from exc
+        calibration = doc.get("calibration") or {}
+        self._classes = classes
+        self._by_id = {c.id: c for c in classes}
+        self._unsure_threshold = float(
+            calibration.get("unsure_threshold", DEFAULT_UNSURE_THRESHOLD)
+        )
+        self._temperature = float(calibration.get("temperature", 1.0)) or 1.0
+        self.is_stand_in = bool(doc.get("stand_in", False))
+
+    def _load_model(self, num_threads: int) -> None:
+        from ai_edge_litert.interpreter import Interpreter  # heavy import; only when needed
+
+        if not self.model_path.is_file():
+            raise ModelLoadError(f"{self.model_path}: model file not found")
+        try:
+            self._interpreter = Interpreter(
+                model_path=str(self.model_path), num_threads=max(1, int(num_threads))
+            )
+            self._runner = self._interpreter.get_signature_runner("serving_default")
+            inputs = self._runner.get_input_details()
+            outputs = self._runner.get_output_details()
+            self._input = inputs["image"]
+            self._out_probs = outputs["probabilities"]
+            self._out_embed = outputs["embedding"]
+        except (ValueError, KeyError, RuntimeError) as exc:
+            raise ModelLoadError(
+                f"{self.model_path}: not a usable model (needs signature 'serving_default' "
+                f"with input 'image' and outputs 'probabilities', 'embedding'): {exc}"
+            ) from exc
+        shape = self._input["shape"]
+        self.input_size = int(shape[1])
+        num_out = int(self._out_probs["shape"][-1])
+        if num_out != len(self._classes):
+            raise ModelLoadError(
+                f"{self.model_path} has {num_out} outputs but {self.labels_path} lists "
+                f"{len(self._classes)} classes"
+            )
+        self.embedding_size = int(self._out_embed["shape"][-1])
+
+    # -- properties ----------------------------------------------------------------
+    @property
+    def classes(self) -> list[CharacterInfo]:
+        return list(self._classes)
+
+    @property
+    def unsure_threshold(self) -> float:
+        """Calibrated default from labels.json; callers may pass their own per call."""
+        return self._unsure_threshold
+
+    def character(self, class_id: str) -> CharacterInfo:
+        try:
+            return self._by_id[class_id]
+        except KeyError:
+            raise KeyError(f"unknown character id {class_id!r}") from None
+
+    # -- inference -------------------------------------------------------------------
+    def _quantise(self, crop: np.ndarray) -> np.ndarray:
+        dtype = self._input["dtype"]
+        scale, zero = self._input["quantization"]
+        x = crop.astype(np.float32)[None]
+        if dtype == np.float32 or not scale:
+            return x.astype(dtype)
+        info = np.iinfo(dtype)
+        return np.clip(np.round(x / scale + zero), info.min, info.max).astype(dtype)
+
+    @staticmethod
+    def _dequantise(arr: np.ndarray, details: dict) -> np.ndarray:
+        scale, zero = details["quantization"]
+        out = arr.astype(np.float32)
+        if scale:
+            out = (out - zero) * scale
+        return out[0]
+
+    def classify_crops(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(probabilities, embedding) for each crop (any size RGB uint8; resized here)."""
+        results = []
+        for crop in crops:
+            if crop.ndim != 3 or crop.shape[2] != 3:
+                raise ValueError(f"expected an HxWx3 RGB crop, got shape {crop.shape}")
+            x = self._quantise(resize_square(crop, self.input_size))
+            with self._lock:
+                out = self._runner(image=x)
+            probs = self._calibrate(self._dequantise(out["probabilities"], self._out_probs))
+            emb = self._dequantise(out["embedding"], self._out_embed)
+            norm = float(np.linalg.norm(emb))
+            if norm > 0:
+                emb = emb / norm  # the graph L2-normalises; int8 rounding breaks it slightly
+            results.append((probs, emb.astype(np.float32)))
+        return results
+
+    def _calibrate(self, probs: np.ndarray) -> np.ndarray:
+        probs = np.clip(probs, 0.0, None)
+        if self._temperature != 1.0:
+            # Temperature scaling on probabilities == softmax(log p / T).
+            logp = np.log(np.maximum(probs, 1e-12)) / self._temperature
+            probs = np.exp(logp - logp.max())
+        total = float(probs.sum())
+        return probs / total if total > 0 else probs
+
+    def top_candidates(self, probs: np.ndarray, k: int = TOP_K) -> list[Candidate]:
+        order = np.argsort(-probs)[:k]
+        return [Candidate(self._classes[i], float(probs[i])) for i in order]
+
+    def identify(
+        self,
+        rgb: np.ndarray,
+        *,
+        whole_image: bool = False,
+        boxes: list[Box] | None = None,
+        unsure_threshold: float | None = None,
+        matcher: TaughtMatcher | None = None,
+        path: str | None = None,
+    ) -> PhotoResult:
+        """Find (unless ``boxes`` or ``whole_image``) and name every figurine in ``rgb``.
+
+        When locating finds nothing, the whole photo is classified as one crop, so a tight
+        close-up still gets an answer (usually an honest "unsure" for non-figurines).
+        """
+        h, w = rgb.shape[:2]
+        threshold = self._unsure_threshold if unsure_threshold is None else unsure_threshold
+        if whole_image:
+            regions = [(Box(0, 0, w, h), "whole-image")]
+        elif boxes is not None:
+            regions = [(b, "manual") for b in boxes]
+        else:
+            found = locate_figurines(rgb)
+            regions = [(b, "detected") for b in found] or [(Box(0, 0, w, h), "whole-image")]
+        crops = [
+            whole_image_crop(rgb, self.input_size)
+            if origin == "whole-image"
+            else square_crop(rgb, box, self.input_size)
+            for box, origin in regions
+        ]
+        figurines = []
+        for (box, origin), (probs, emb) in zip(regions, self.classify_crops(crops), strict=True):
+            taught = matcher.match(emb) if matcher is not None else []
+            top = merge_candidates(self.top_candidates(probs), taught)
+            figurines.append(
+                Figurine(box=box, top=top, embedding=emb, decision=decide(top, threshold),
+                         origin=origin)
+            )
+        return PhotoResult(path=path, width=w, height=h, figurines=tuple(figurines))
