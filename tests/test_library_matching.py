@@ -1,0 +1,131 @@
+"""Matching crops against taught figures: scores, open set, live updates, failures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fmf_desktop.library import EmbeddingTable, Library, NewExample, TaughtFigure
+from fmf_desktop.matching import LibraryMatcher, PrototypeIndex, SimilarityCalibration, model_key
+
+DIM = 128
+MODEL = "m1"
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, np.float32)
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def cluster(rng: np.random.Generator, centre: np.ndarray, n: int, noise: float = 0.35):
+    """Photos of one figure: its 'true' embedding plus per-photo variation."""
+    return unit(centre + noise * rng.normal(size=(n, DIM)) / np.sqrt(DIM))
+
+
+@pytest.fixture
+def library(tmp_path):
+    with Library(tmp_path / "lib.sqlite3") as lib:
+        yield lib
+
+
+def test_a_new_photo_of_a_taught_figure_is_recognised_and_a_stranger_is_not(library):
+    rng = np.random.default_rng(1)
+    centres = unit(rng.normal(size=(6, DIM)))
+    for i, c in enumerate(centres[:5]):
+        library.teach(f"fig{i}", [NewExample(e) for e in cluster(rng, c, 3)], model=MODEL)
+    matcher = LibraryMatcher(library, MODEL, DIM)
+    for i, c in enumerate(centres[:5]):
+        top = matcher.match(cluster(rng, c, 1)[0])
+        assert top[0].id == f"fig{i}" and top[0].character.taught
+        assert top[0].score >= 0.5  # "known" under the default threshold
+        assert [t.score for t in top] == sorted((t.score for t in top), reverse=True)
+        assert all(0.0 <= t.score <= 1.0 for t in top)
+    stranger = matcher.match(cluster(rng, centres[5], 1)[0])
+    assert stranger[0].score < 0.5  # untaught figure -> "not sure"
+
+
+def test_teach_rename_and_delete_take_effect_at_once(library):
+    rng = np.random.default_rng(2)
+    c = unit(rng.normal(size=DIM))
+    matcher = LibraryMatcher(library, MODEL, DIM)
+    query = cluster(rng, c, 1)[0]
+    assert matcher.match(query) == []
+    fig = library.teach("Miku", [NewExample(e) for e in cluster(rng, c, 2)], model=MODEL)
+    assert matcher.match(query)[0].id == "Miku"
+    library.rename(fig.id, "Hatsune Miku")
+    assert matcher.match(query)[0].id == "Hatsune Miku"
+    library.delete_figure(fig.id)
+    assert matcher.match(query) == []
+
+
+def test_changes_made_by_another_process_are_seen(library):
+    rng = np.random.default_rng(3)
+    c = unit(rng.normal(size=DIM))
+    matcher = LibraryMatcher(library, MODEL, DIM)
+    assert matcher.match(c) == []
+    with Library(library.path) as other:  # e.g. the CLI's `teach` while the app runs
+        other.teach("Rin", [NewExample(c)], model=MODEL)
+    assert matcher.match(c)[0].id == "Rin"
+
+
+def test_examples_from_another_model_or_size_are_ignored(library):
+    rng = np.random.default_rng(4)
+    c = unit(rng.normal(size=DIM))
+    library.teach("Old", [NewExample(c)], model="old-model")
+    library.teach("Wrong size", [NewExample(unit(rng.normal(size=DIM * 2)))], model=MODEL)
+    matcher = LibraryMatcher(library, MODEL, DIM)
+    assert matcher.match(c) == []
+    assert matcher.match(np.ones(7, np.float32)) == []  # a mismatched query is no crash
+
+
+def test_a_failing_library_means_no_taught_matches_not_a_crash(library):
+    rng = np.random.default_rng(5)
+    c = unit(rng.normal(size=DIM))
+    library.teach("Miku", [NewExample(c)], model=MODEL)
+    matcher = LibraryMatcher(library, MODEL, DIM)
+    assert matcher.match(c)[0].id == "Miku"
+    library.close()  # e.g. the file vanished with a removed USB stick
+    result = matcher.match(c)
+    assert matcher.last_error and "figure library" in matcher.last_error
+    # The last good index keeps answering until the library is back.
+    assert result[0].id == "Miku"
+
+
+def test_vectorised_scores_equal_a_plain_per_figure_loop():
+    rng = np.random.default_rng(6)
+    figures = tuple(TaughtFigure(i + 1, f"f{i}", "", "") for i in range(40))
+    owner = rng.integers(0, 40, size=150).astype(np.int32)
+    owner[:40] = np.arange(40)  # every figure has at least one example
+    matrix = unit(rng.normal(size=(150, DIM)))
+    cal = SimilarityCalibration(center=0.3, scale=0.05, nearest_weight=0.4)
+    index = PrototypeIndex(EmbeddingTable(figures, owner, matrix), cal)
+    queries = unit(rng.normal(size=(3, DIM)))
+    got = index.scores(queries)
+    for f_pos, fig in enumerate(index.figures):
+        rows = matrix[owner == figures.index(fig)]
+        proto = unit(rows.sum(axis=0))
+        for q_pos, q in enumerate(queries):
+            sim = 0.4 * (rows @ q).max() + 0.6 * (proto @ q)
+            assert got[q_pos, f_pos] == pytest.approx(float(cal.score(sim)), abs=1e-5)
+    top = index.match(queries[0])
+    assert len(top) == 5
+    assert top[0].score == pytest.approx(float(got[0].max()), abs=1e-6)
+
+
+def test_calibration_is_monotonic_and_invertible():
+    cal = SimilarityCalibration(center=0.7, scale=0.05)
+    sims = np.linspace(-1, 1, 201)
+    scores = cal.score(sims)
+    assert np.all(np.diff(scores) >= 0) and scores[0] < 0.01 and scores[-1] > 0.99
+    assert float(cal.score(cal.similarity_for(0.5))) == pytest.approx(0.5)
+    assert float(cal.score(cal.similarity_for(0.8))) == pytest.approx(0.8, abs=1e-4)
+    labels = {"calibration": {"taught": {"center": 0.6, "scale": 0.1}}}
+    assert SimilarityCalibration.from_labels(labels).center == 0.6
+    assert SimilarityCalibration.from_labels({}) == SimilarityCalibration()
+
+
+def test_model_key_tells_models_apart(tmp_path):
+    a, b = tmp_path / "a.tflite", tmp_path / "b.tflite"
+    a.write_bytes(b"model a")
+    b.write_bytes(b"model b")
+    assert model_key(a) != model_key(b) and model_key(a) == model_key(a)
