@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from fmf_desktop import __version__
+from fmf_desktop.library_cli import add_library_option, matcher_for_identify, register_teach
 
 #: Loading a full-resolution photo buys nothing: locating works on a small copy and the
 #: crops are 224 px. 2048 keeps small far-away heads sharp while a 12 MP JPEG decodes
@@ -36,6 +37,7 @@ def _register_identify(subparsers: argparse._SubParsersAction) -> argparse.Argum
                    help="'not sure' threshold in [0, 1] (default: the model's calibration)")
     p.add_argument("--threads", type=int, default=2, metavar="N",
                    help="inference threads (default 2)")
+    add_library_option(p)  # taught figures (library_cli.py)
     p.set_defaults(func=cmd_identify)
     return p
 
@@ -43,6 +45,7 @@ def _register_identify(subparsers: argparse._SubParsersAction) -> argparse.Argum
 #: Each function adds one subcommand. Other features append theirs (teach, live ...).
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = [
     _register_identify,
+    register_teach,
 ]
 
 
@@ -206,7 +209,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
         whole_image=args.whole_image,
         threshold=args.threshold,
         threads=args.threads,
-        matcher=getattr(args, "matcher", None),
+        matcher=matcher_for_identify(args),
     )
 
 

@@ -1,0 +1,122 @@
+"""Glue between the recognizer and the taught-figure library (Qt-free).
+
+Turning a photo or a result into a stored example, opening the matcher for the bundled
+model, and re-embedding examples that an older model produced. Used by the CLI's
+``teach``/``identify --library``, the teach/correction dialogs and the benchmark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .library import (
+    THUMBNAIL_SIZE,
+    Library,
+    LibraryError,
+    NewExample,
+    decode_thumbnail,
+    make_thumbnail,
+)
+from .matching import LibraryMatcher, SimilarityCalibration, model_key
+from .recognition import square_crop, whole_image_crop
+from .results import Box, Figurine
+
+
+class EmbeddingModel(Protocol):
+    """What teaching needs from ``recognition.Recognizer``."""
+
+    model_path: Path
+    labels_path: Path
+    input_size: int
+    embedding_size: int
+
+    def classify_crops(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]: ...
+
+    def identify(self, rgb: np.ndarray, **kwargs: object): ...
+
+
+@dataclass(frozen=True)
+class TeachCrop:
+    """The part of a photo that will be taught, and how many figurines were seen."""
+
+    rgb: np.ndarray  # square crop, THUMBNAIL_SIZE px
+    box: Box
+    embedding: np.ndarray
+    found: int  # figurines located in the photo (0 = whole photo used)
+
+
+def crop_for_box(rgb: np.ndarray, box: Box, whole_image: bool) -> np.ndarray:
+    """The same framing the recognizer uses, at thumbnail size (so it can be re-embedded)."""
+    if whole_image:
+        return whole_image_crop(rgb, THUMBNAIL_SIZE)
+    return square_crop(rgb, box, THUMBNAIL_SIZE)
+
+
+def teach_crop(model: EmbeddingModel, rgb: np.ndarray, *, whole_image: bool = False) -> TeachCrop:
+    """Pick what to teach from a photo: the top-ranked figurine, else the whole photo."""
+    if whole_image:
+        crop = crop_for_box(rgb, Box(0, 0, rgb.shape[1], rgb.shape[0]), True)
+        (_, emb), = model.classify_crops([crop])
+        return TeachCrop(crop, Box(0, 0, rgb.shape[1], rgb.shape[0]), emb, 0)
+    result = model.identify(rgb)
+    fig = result.figurines[0]
+    whole = fig.origin == "whole-image"
+    found = 0 if whole else len(result.figurines)
+    return TeachCrop(crop_for_box(rgb, fig.box, whole), fig.box, fig.embedding, found)
+
+
+def example_from_crop(crop: TeachCrop, source: str) -> NewExample:
+    return NewExample(crop.embedding, make_thumbnail(crop.rgb), source)
+
+
+def example_from_figurine(rgb: np.ndarray, figurine: Figurine, source: str) -> NewExample:
+    """A result's crop as an example (the correction flow): no second inference needed."""
+    crop = crop_for_box(rgb, figurine.box, figurine.origin == "whole-image")
+    return NewExample(figurine.embedding, make_thumbnail(crop), source)
+
+
+def current_model_key(model: EmbeddingModel) -> str:
+    return model_key(model.model_path)
+
+
+def calibration_for(model: EmbeddingModel) -> SimilarityCalibration:
+    try:
+        labels = json.loads(Path(model.labels_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return SimilarityCalibration()
+    return SimilarityCalibration.from_labels(labels)
+
+
+def reembed_stale(library: Library, model: EmbeddingModel, key: str | None = None) -> int:
+    """Re-embed examples made by another model from their thumbnails; returns how many.
+
+    Without this, replacing the bundled model would silently make every taught figure
+    unmatchable. Unreadable thumbnails are skipped (those examples stay inactive).
+    """
+    key = key or current_model_key(model)
+    updates: list[tuple[int, np.ndarray]] = []
+    for example_id, thumb in library.stale_examples(key):
+        try:
+            crop = decode_thumbnail(thumb)
+        except Exception:  # noqa: BLE001 - any undecodable blob just stays stale
+            continue
+        (_, emb), = model.classify_crops([crop])
+        updates.append((example_id, emb))
+    if updates:
+        library.set_embeddings(updates, key)
+    return len(updates)
+
+
+def open_matcher(library: Library, model: EmbeddingModel) -> LibraryMatcher:
+    """A matcher for ``model`` over ``library``, after bringing old examples up to date."""
+    key = current_model_key(model)
+    # A read-only library still matches with what is already embedded for this model.
+    with contextlib.suppress(LibraryError):
+        reembed_stale(library, model, key)
+    return LibraryMatcher(library, key, model.embedding_size, calibration_for(model))
