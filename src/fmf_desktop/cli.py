@@ -15,6 +15,7 @@ from typing import TextIO
 
 from fmf_desktop import __version__
 from fmf_desktop.library_cli import add_library_option, matcher_for_identify, register_teach
+from fmf_desktop.live.cli import register as register_live
 
 #: Loading a full-resolution photo buys nothing: locating works on a small copy and the
 #: crops are 224 px. 2048 keeps small far-away heads sharp while a 12 MP JPEG decodes
@@ -46,6 +47,7 @@ def _register_identify(subparsers: argparse._SubParsersAction) -> argparse.Argum
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = [
     _register_identify,
     register_teach,
+    register_live,
 ]
 
 

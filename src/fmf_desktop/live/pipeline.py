@@ -172,7 +172,7 @@ class LivePipeline:
         on_update: Callable[[LiveUpdate], None] = _nothing,
         on_status: Callable[[LiveStatus], None] = _nothing,
         tracker_config: TrackerConfig | None = None,
-        detect_max_side: int = 960,
+        detect_max_side: int | None = None,
         retry_interval: float = 1.0,
     ) -> None:
         self.source = source
@@ -182,8 +182,8 @@ class LivePipeline:
         self.on_status = on_status
         cfg = tracker_config or TrackerConfig(unsure_threshold=engine.unsure_threshold)
         self.tracker = Tracker(cfg)
-        # Locating on a downscaled frame: figurine heads are large, and a 1080p frame
-        # costs ~4x more to scan than a 960-px one for no extra boxes.
+        # Optional downscale before locating, for engines whose locator works at full
+        # resolution (the app's own locator already scans a 640-px copy).
         self.detect_max_side = detect_max_side
         self.retry_interval = retry_interval
         self._slot = LatestFrameSlot()
@@ -308,7 +308,7 @@ class LivePipeline:
 
     def _locate(self, rgb: np.ndarray) -> list[Box]:
         h, w = rgb.shape[:2]
-        scale = min(1.0, self.detect_max_side / max(h, w))
+        scale = 1.0 if not self.detect_max_side else min(1.0, self.detect_max_side / max(h, w))
         if scale >= 1.0:
             return self.engine.locate(rgb)
         small = cv2.resize(rgb, (round(w * scale), round(h * scale)),
@@ -339,3 +339,26 @@ class LivePipeline:
         char = classes[v.label] if v.label is not None and 0 <= v.label < len(classes) else None
         return LiveFigurine(v.track, v.box, char, v.score, v.decision, top, v.vx, v.vy,
                             v.label_changes)
+
+
+class RecognizerEngine:
+    """`LiveEngine` backed by the app's `Recognizer` and OpenCV locator, so live mode names
+    figurines exactly like the photo pipeline (same crops, same calibration)."""
+
+    def __init__(self, recognizer: Any) -> None:
+        self.recognizer = recognizer
+        self.classes: Sequence[CharacterInfo] = recognizer.classes
+        self.unsure_threshold: float = recognizer.unsure_threshold
+
+    def locate(self, rgb: np.ndarray) -> list[Box]:
+        from fmf_desktop.vision import locate_figurines
+
+        return locate_figurines(rgb)
+
+    def crop(self, rgb: np.ndarray, box: Box) -> np.ndarray:
+        from fmf_desktop.recognition import square_crop as photo_crop
+
+        return photo_crop(rgb, box, self.recognizer.input_size)
+
+    def classify(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return self.recognizer.classify_crops(crops)

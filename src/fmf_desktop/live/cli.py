@@ -1,0 +1,139 @@
+"""`fmf-desktop live --source VIDEO_OR_INDEX [--json]`: live recognition without a window.
+
+Prints one line per tracked figurine at each recognition update, as the stream runs; with
+`--json` each line is `{"t", "track", "box": [x, y, w, h], "id", "name", "score",
+"decision"}` (box in frame pixels, `t` in seconds into the stream).  Stops at the end of
+a file (exit 0) or on Ctrl+C (exit 130, without a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import queue
+import signal
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:  # the pipeline pulls in OpenCV; `fmf-desktop --help` should not wait for it
+    from fmf_desktop.live.pipeline import LiveFigurine, LiveUpdate
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "live",
+        help="name figurines in a camera stream or video file as it runs (no window)",
+        description="Track and name figurines in a live camera stream or a video file. "
+        "Prints one line per figurine at each recognition update.",
+    )
+    p.add_argument("--source", required=True, metavar="VIDEO_OR_INDEX",
+                   help="a video file, or a camera index (0 = first camera)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per figurine per update, one per line")
+    p.add_argument("--every-frame", action="store_true",
+                   help="for video files: recognise every frame, as fast as possible, "
+                   "instead of playing the file in real time and skipping frames like a "
+                   "camera would (deterministic output for scripts)")
+    p.add_argument("--threads", type=int, default=2, metavar="N",
+                   help="inference threads (default 2)")
+    p.set_defaults(func=cmd_live)
+    return p
+
+
+def format_line(fig: LiveFigurine, t: float) -> str:
+    x, y, w, h = fig.box.as_list()
+    if fig.character is None:
+        what = "…"
+    elif fig.decision == "known":
+        what = f"{fig.character.name} {fig.score * 100:.0f}%"
+    else:
+        what = f"not sure (maybe {fig.character.name}, {fig.score * 100:.0f}%)"
+    return f"{t:7.2f}s  #{fig.track:<3} {what}  at x={x} y={y} w={w} h={h}"
+
+
+def _print_update(update: LiveUpdate, as_json: bool, out: TextIO) -> None:
+    lines = []
+    for fig in update.figurines:
+        if fig.character is None:
+            continue  # not named yet; it will be in the next update
+        if as_json:
+            lines.append(json.dumps(fig.to_json(update.t), ensure_ascii=False))
+        else:
+            lines.append(format_line(fig, update.t))
+    if lines:
+        out.write("\n".join(lines) + "\n")
+        out.flush()
+
+
+def run_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from fmf_desktop.live.pipeline import LivePipeline, LiveStatus, LiveUpdate, RecognizerEngine
+    from fmf_desktop.live.sources import VideoFileSource, open_source
+    from fmf_desktop.recognition import ModelLoadError, Recognizer
+
+    try:
+        engine = RecognizerEngine(Recognizer(num_threads=args.threads))
+    except ModelLoadError as exc:
+        print(f"fmf-desktop: {exc}", file=err)
+        return 1
+    source = open_source(args.source, realtime=not args.every_frame)
+    if args.every_frame and isinstance(source, VideoFileSource):
+        return _run_every_frame(source, engine, args.json, out, err)
+
+    # Callbacks run on the pipeline's threads; the main thread does the printing, so
+    # Ctrl+C (delivered to the main thread) always interrupts promptly.
+    events: queue.Queue[LiveUpdate | LiveStatus] = queue.Queue()  # noqa: F821 (local import)
+    pipeline = LivePipeline(source, engine, on_update=events.put, on_status=events.put)
+    pipeline.start()
+    try:
+        while True:
+            try:
+                ev = events.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if isinstance(ev, LiveUpdate):
+                _print_update(ev, args.json, out)
+            elif ev.state == "error":
+                print(f"fmf-desktop: {ev.message}", file=err)
+                return 1
+            elif ev.state == "disconnected":
+                print(f"fmf-desktop: {ev.message}", file=err, flush=True)
+            elif ev.state in ("ended", "stopped"):
+                return 0
+    finally:
+        pipeline.stop()
+
+
+def _run_every_frame(source, engine, as_json: bool, out: TextIO, err: TextIO) -> int:
+    from fmf_desktop.live.pipeline import LivePipeline
+    from fmf_desktop.live.sources import SourceError
+
+    pipeline = LivePipeline(source, engine)
+    try:
+        source.open()
+    except SourceError as exc:
+        print(f"fmf-desktop: {exc}", file=err)
+        return 1
+    try:
+        while (frame := source.read()) is not None:
+            _print_update(pipeline.recognize(frame), as_json, out)
+    finally:
+        source.close()
+    return 0
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    # Some launchers start us with SIGINT ignored; Ctrl+C must still end the stream.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run_live(args, sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        # Ctrl+C is how a user ends a camera stream: exit quietly with the usual code.
+        return 130
+    except BrokenPipeError:
+        # `fmf-desktop live ... | head`: the reader left; nothing to report.
+        with contextlib.suppress(OSError):
+            # Python flushes stdout at exit and would complain about the closed pipe.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,0 +1,90 @@
+"""`fmf-desktop live`: JSON lines while the clip plays, stops at its end, Ctrl+C is quiet."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fmf_desktop.cli import main
+from tests.support.clips import ShelfClip, make_shelf_clip, pick_faces
+
+KEYS = {"t", "track", "box", "id", "name", "score", "decision"}
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory, holoen_dir, lego_dir) -> ShelfClip:
+    faces = pick_faces(holoen_dir, ("gura", "ame", "calli"))
+    out = tmp_path_factory.mktemp("clips") / "shelf.avi"
+    return make_shelf_clip(out, holoen_dir, lego_dir, faces, seconds=1.5, fps=15)
+
+
+def parse_lines(text: str) -> list[dict]:
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert rows, "no output"
+    return rows
+
+
+def test_live_json_prints_figurines_and_stops_at_end_of_file(clip, capsys) -> None:
+    code = main(["live", "--source", str(clip.path), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = parse_lines(out)
+    for row in rows:
+        assert set(row) == KEYS
+        x, y, w, h = row["box"]
+        assert x >= 0 and y >= 0 and w > 0 and h > 0
+        assert x + w <= clip.width and y + h <= clip.height  # frame pixels
+        assert row["decision"] in ("known", "unsure")
+        assert 0.0 <= row["score"] <= 1.0
+        assert isinstance(row["track"], int) and isinstance(row["name"], str)
+    times = [r["t"] for r in rows]
+    assert times == sorted(times) and times[-1] <= clip.frames / clip.fps
+    # The three figurines on the shelf are all reported in the first update.
+    first = [r for r in rows if r["t"] == times[0]]
+    for _, box in clip.boxes_at(0):
+        assert any(_iou(r["box"], box.as_list()) > 0.3 for r in first)
+
+
+def test_every_frame_mode_reports_each_frame(clip, capsys) -> None:
+    assert main(["live", "--source", str(clip.path), "--json", "--every-frame"]) == 0
+    rows = parse_lines(capsys.readouterr().out)
+    assert len({r["t"] for r in rows}) == clip.frames
+
+
+def test_a_missing_source_is_a_clear_error(tmp_path, capsys) -> None:
+    assert main(["live", "--source", str(tmp_path / "gone.avi"), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "gone.avi" in captured.err and "not found" in captured.err
+
+
+def test_ctrl_c_stops_quietly_with_130(clip) -> None:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fmf_desktop", "live", "--source", str(clip.path), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        first = proc.stdout.readline()  # it is running and printing
+        assert json.loads(first)["track"] >= 1
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def _iou(a: list[int], b: list[int]) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
