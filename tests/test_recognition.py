@@ -1,0 +1,173 @@
+"""The recognizer: model loading, crops, top-5, the known/unsure rule, taught figures."""
+
+from __future__ import annotations
+
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from fmf_desktop.imaging import load_image
+from fmf_desktop.paths import default_labels_path, sample_image_path
+from fmf_desktop.recognition import (
+    ModelLoadError,
+    Recognizer,
+    decide,
+    merge_candidates,
+    square_crop,
+)
+from fmf_desktop.results import Box, Candidate, CharacterInfo
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer(num_threads=1)
+
+
+def _labels() -> dict:
+    return json.loads(default_labels_path().read_text(encoding="utf-8"))
+
+
+def test_sizes_and_classes_come_from_model_and_labels(recognizer):
+    labels = _labels()
+    assert recognizer.input_size == labels["input_size"]
+    assert [c.id for c in recognizer.classes] == [c["id"] for c in labels["classes"]]
+    assert recognizer.unsure_threshold == labels["calibration"]["unsure_threshold"]
+    first = labels["classes"][0]
+    assert recognizer.character(first["id"]).name == first["name"]
+    with pytest.raises(KeyError, match="no-such-figure"):
+        recognizer.character("no-such-figure")
+
+
+def test_classify_crops_gives_probabilities_and_unit_embeddings(recognizer):
+    rng = np.random.default_rng(0)
+    crops = [rng.integers(0, 255, (300, 260, 3), dtype=np.uint8) for _ in range(2)]
+    out = recognizer.classify_crops(crops)
+    assert len(out) == 2
+    for probs, emb in out:
+        assert probs.shape == (len(recognizer.classes),)
+        assert probs.min() >= 0 and probs.sum() == pytest.approx(1.0, abs=1e-3)
+        assert emb.shape == (recognizer.embedding_size,)
+        assert np.linalg.norm(emb) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_identify_manual_boxes_and_whole_image(recognizer):
+    rgb = np.full((400, 600, 3), 200, np.uint8)
+    boxes = [Box(10, 10, 100, 120), Box(500, 300, 100, 100)]
+    result = recognizer.identify(rgb, boxes=boxes, path="shelf.jpg")
+    assert (result.path, result.width, result.height) == ("shelf.jpg", 600, 400)
+    assert [f.box for f in result.figurines] == boxes
+    assert all(f.origin == "manual" for f in result.figurines)
+    for fig in result.figurines:
+        scores = [c.score for c in fig.top]
+        assert len(fig.top) == 5 and scores == sorted(scores, reverse=True)
+    whole = recognizer.identify(rgb, whole_image=True)
+    assert len(whole.figurines) == 1
+    assert whole.figurines[0].box == Box(0, 0, 600, 400)
+    assert whole.figurines[0].origin == "whole-image"
+
+
+def test_threshold_decides_known_or_unsure(recognizer):
+    rgb = np.full((200, 200, 3), 120, np.uint8)
+    assert recognizer.identify(rgb, whole_image=True, unsure_threshold=0.0) \
+        .figurines[0].decision == "known"
+    assert recognizer.identify(rgb, whole_image=True, unsure_threshold=1.0) \
+        .figurines[0].decision == "unsure"
+
+
+def test_decision_rule():
+    who = CharacterInfo("x", "X")
+    assert decide([Candidate(who, 0.61)], 0.6) == "known"
+    assert decide([Candidate(who, 0.59)], 0.6) == "unsure"
+    assert decide([], 0.0) == "unsure"
+
+
+class _FakeLibrary:
+    def __init__(self, score: float) -> None:
+        self.score = score
+        self.seen: list[np.ndarray] = []
+
+    def match(self, embedding: np.ndarray) -> list[Candidate]:
+        self.seen.append(embedding)
+        return [Candidate(CharacterInfo("my-rem", "My Rem", taught=True), self.score)]
+
+
+def test_taught_figures_merge_into_the_top5(recognizer):
+    rgb = np.full((200, 200, 3), 90, np.uint8)
+    library = _FakeLibrary(0.97)
+    fig = recognizer.identify(rgb, whole_image=True, matcher=library).figurines[0]
+    assert fig.best.id == "my-rem" and fig.best.character.taught
+    assert fig.decision == "known"
+    assert len(fig.top) == 5
+    assert library.seen and library.seen[0].shape == (recognizer.embedding_size,)
+    weak = recognizer.identify(rgb, whole_image=True, matcher=_FakeLibrary(0.0)).figurines[0]
+    assert weak.best.id != "my-rem"
+
+
+def test_merge_keeps_best_five():
+    a, b = CharacterInfo("a", "A"), CharacterInfo("b", "B")
+    merged = merge_candidates([Candidate(a, 0.2)] * 5, [Candidate(b, 0.5)])
+    assert [c.id for c in merged] == ["b", "a", "a", "a", "a"]
+
+
+def test_square_crop_keeps_the_head_and_pads_at_the_border():
+    rgb = np.zeros((300, 300, 3), np.uint8)
+    rgb[0:100, 0:60] = (255, 0, 0)  # a tall red "head" in the corner
+    crop = square_crop(rgb, Box(0, 0, 60, 100), 64, margin=0.0)
+    assert crop.shape == (64, 64, 3)
+    # Not stretched: the head is 60 wide in a 100-wide square, padded by edge colour.
+    assert (crop[:, :, 0] > 128).mean() > 0.5
+    with pytest.raises(ValueError):
+        square_crop(rgb, Box(400, 400, 10, 10), 64)
+
+
+def test_concurrent_identify_matches_serial(recognizer):
+    rng = np.random.default_rng(1)
+    images = [rng.integers(0, 255, (240, 320, 3), dtype=np.uint8) for _ in range(6)]
+    serial = [recognizer.identify(im, whole_image=True).figurines[0].top for im in images]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(
+            lambda im: recognizer.identify(im, whole_image=True).figurines[0].top, images))
+    assert parallel == serial
+
+
+def test_missing_or_mismatched_model_files(tmp_path):
+    with pytest.raises(ModelLoadError, match="model file not found"):
+        Recognizer(model_path=tmp_path / "none.tflite")
+    bad = tmp_path / "labels.json"
+    labels = _labels()
+    labels["classes"] = labels["classes"][:3]
+    bad.write_text(json.dumps(labels))
+    with pytest.raises(ModelLoadError, match="3 classes"):
+        Recognizer(labels_path=bad)
+    garbage = tmp_path / "garbage.tflite"
+    garbage.write_bytes(b"not a model" * 100)
+    with pytest.raises(ModelLoadError, match="garbage.tflite"):
+        Recognizer(model_path=garbage)
+
+
+def test_sample_photo_shows_one_located_figurine(recognizer):
+    image = load_image(sample_image_path())
+    result = recognizer.identify(image.rgb)
+    assert len(result.figurines) >= 1
+    fig = result.figurines[0]
+    assert fig.origin == "detected"
+    # The drawn figurine's head sits in the upper middle of the sample.
+    cx = fig.box.x + fig.box.w / 2
+    assert 0.35 * result.width < cx < 0.65 * result.width
+
+
+def test_real_model_names_held_out_faces(recognizer, holoen_dir):
+    if _labels().get("stand_in"):
+        pytest.skip("assets/model.tflite is the random-weight stand-in; accuracy is meaningless")
+    rng = random.Random(0)
+    hits = total = 0
+    for folder in sorted(p for p in holoen_dir.iterdir() if p.is_dir()):
+        for path in rng.sample(sorted(folder.glob("*.jpg")), 3):
+            fig = recognizer.identify(load_image(path).rgb, whole_image=True).figurines[0]
+            hits += folder.name in [c.id for c in fig.top]
+            total += 1
+    # Top-5 on training-distribution faces; a working model is far above chance (25%).
+    assert hits / total > 0.6
