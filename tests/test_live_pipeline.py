@@ -182,3 +182,45 @@ def test_a_file_that_is_not_a_video_is_a_clear_error(tmp_path, recognizer) -> No
     _, _, statuses = collect(VideoFileSource(bad), RecognizerEngine(recognizer))
     assert statuses[-1].state == "error"
     assert "notes.avi" in statuses[-1].message
+
+
+def test_freeze_stops_reading_until_resumed(shelf_clip, recognizer) -> None:
+    frames: list[Frame] = []
+    got_some = threading.Event()
+    statuses: list[LiveStatus] = []
+
+    def on_frame(f: Frame) -> None:
+        frames.append(f)
+        if len(frames) >= 3:
+            got_some.set()
+
+    p = LivePipeline(VideoFileSource(shelf_clip.path, speed=2.0), RecognizerEngine(recognizer),
+                     on_frame=on_frame, on_status=statuses.append)
+    p.start()
+    assert got_some.wait(10)
+    p.pause()
+    time.sleep(0.1)  # a frame being read when pause() came may still arrive
+    frozen_at = len(frames)
+    time.sleep(0.4)
+    assert len(frames) == frozen_at  # nothing read while frozen
+    p.resume()
+    assert p.wait(20)
+    assert len(frames) == shelf_clip.frames  # resumed where it stopped, nothing skipped
+    assert statuses[-1].state == "ended"
+
+
+def test_preview_runs_before_the_model_is_ready(shelf_clip, recognizer) -> None:
+    updates: list[LiveUpdate] = []
+    frames: list[Frame] = []
+    p = LivePipeline(VideoFileSource(shelf_clip.path, speed=2.0), None,
+                     on_frame=frames.append, on_update=updates.append)
+    p.start()
+    deadline = time.monotonic() + 10
+    while len(frames) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(frames) >= 5 and updates == []  # pictures, no labels yet
+    shown = len(frames)
+    p.set_engine(RecognizerEngine(recognizer))  # the model finished loading
+    assert p.wait(20)
+    # Labels start with the frames after the model arrived (one may have been in hand).
+    assert updates and updates[0].frame_index >= shown - 2

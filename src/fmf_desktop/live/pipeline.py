@@ -166,7 +166,7 @@ class LivePipeline:
     def __init__(
         self,
         source: FrameSource,
-        engine: LiveEngine,
+        engine: LiveEngine | None,
         *,
         on_frame: Callable[[Frame], None] = _nothing,
         on_update: Callable[[LiveUpdate], None] = _nothing,
@@ -176,24 +176,26 @@ class LivePipeline:
         retry_interval: float = 1.0,
     ) -> None:
         self.source = source
-        self.engine = engine
         self.on_frame = on_frame
         self.on_update = on_update
         self.on_status = on_status
-        cfg = tracker_config or TrackerConfig(unsure_threshold=engine.unsure_threshold)
-        self.tracker = Tracker(cfg)
+        self._tracker_config = tracker_config
+        self.tracker = Tracker(tracker_config)
         # Optional downscale before locating, for engines whose locator works at full
         # resolution (the app's own locator already scans a 640-px copy).
         self.detect_max_side = detect_max_side
         self.retry_interval = retry_interval
         self._slot = LatestFrameSlot()
         self._stop = threading.Event()
+        self._paused = threading.Event()
         self._reset_tracks = threading.Event()
         self._threads: list[threading.Thread] = []
         self._final_status = LiveStatus("stopped")
         self._final_status_override: LiveStatus | None = None
         self.frames_read = 0
         self.updates = 0
+        self.engine: LiveEngine | None = None
+        self.set_engine(engine)
 
     # -- control -----------------------------------------------------------------------
     def start(self) -> None:
@@ -206,11 +208,34 @@ class LivePipeline:
         cap.start()
         rec.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop both threads and release the source (device freed when this returns)."""
+    def set_engine(self, engine: LiveEngine | None) -> None:
+        """Start (or stop) naming figurines; until then the preview runs without labels
+        (the window shows the camera while the model is still loading)."""
+        if engine is not None and self._tracker_config is None:
+            self.tracker.config = TrackerConfig(unsure_threshold=engine.unsure_threshold)
+        self.engine = engine
+        self._reset_tracks.set()
+
+    def pause(self) -> None:
+        """Stop reading frames (freeze) without releasing the source."""
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop both threads and release the source.  With a timeout (default) the device
+        is free when this returns; `timeout=None` only asks them to stop (for the GUI
+        thread, which must not wait) and `on_status` reports "stopped" once released."""
         self._stop.set()
+        self._paused.clear()
         self._slot.close()
-        self.wait(timeout)
+        if timeout is not None:
+            self.wait(timeout)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until both threads ended (end of file, error or `stop`)."""
@@ -243,6 +268,9 @@ class LivePipeline:
                 return
             self.on_status(LiveStatus("live", src.name))
             while not self._stop.is_set():
+                if self._paused.is_set():
+                    self._stop.wait(0.05)
+                    continue
                 try:
                     frame = src.read()
                 except SourceDisconnected as exc:
@@ -289,6 +317,8 @@ class LivePipeline:
                     break
                 dropped = max(0, frame.index - seen - 1) if seen >= 0 else 0
                 seen = frame.index
+                if self.engine is None:
+                    continue  # model not loaded yet: preview only
                 try:
                     update = self.recognize(frame, dropped)
                 except Exception as exc:  # a model failure must not leave a silent stream
@@ -306,35 +336,39 @@ class LivePipeline:
                     t.join()
             self.on_status(self._final_status_override or self._final_status)
 
-    def _locate(self, rgb: np.ndarray) -> list[Box]:
+    def _locate(self, engine: LiveEngine, rgb: np.ndarray) -> list[Box]:
         h, w = rgb.shape[:2]
         scale = 1.0 if not self.detect_max_side else min(1.0, self.detect_max_side / max(h, w))
         if scale >= 1.0:
-            return self.engine.locate(rgb)
+            return engine.locate(rgb)
         small = cv2.resize(rgb, (round(w * scale), round(h * scale)),
                            interpolation=cv2.INTER_AREA)
         inv = 1.0 / scale
         return [Box(round(b.x * inv), round(b.y * inv), round(b.w * inv), round(b.h * inv))
-                for b in self.engine.locate(small)]
+                for b in engine.locate(small)]
 
     def recognize(self, frame: Frame, dropped: int = 0) -> LiveUpdate:
         """One recognition pass (public so tests and benchmarks can drive it directly)."""
+        engine = self.engine
+        if engine is None:
+            raise RuntimeError("no recognition engine set")
         if self._reset_tracks.is_set():
             self._reset_tracks.clear()
             self.tracker.reset()
-        boxes = self._locate(frame.rgb)
+        boxes = self._locate(engine, frame.rgb)
         self.tracker.update(boxes, frame.t)
         todo = self.tracker.needs_classification()
         if todo:
-            crops = [self.engine.crop(frame.rgb, tr.box) for tr in todo]
-            for tr, (probs, emb) in zip(todo, self.engine.classify(crops), strict=True):
+            crops = [engine.crop(frame.rgb, tr.box) for tr in todo]
+            for tr, (probs, emb) in zip(todo, engine.classify(crops), strict=True):
                 self.tracker.apply_scores(tr.id, probs, emb)
-        figs = tuple(self._view(v) for v in self.tracker.visible())
+        figs = tuple(self._view(engine, v) for v in self.tracker.visible())
         return LiveUpdate(frame.index, frame.t, frame.captured, time.monotonic(),
                           frame.width, frame.height, figs, len(todo), dropped)
 
-    def _view(self, v: TrackView) -> LiveFigurine:
-        classes = self.engine.classes
+    @staticmethod
+    def _view(engine: LiveEngine, v: TrackView) -> LiveFigurine:
+        classes = engine.classes
         top = tuple(Candidate(classes[i], s) for i, s in v.top if 0 <= i < len(classes))
         char = classes[v.label] if v.label is not None and 0 <= v.label < len(classes) else None
         return LiveFigurine(v.track, v.box, char, v.score, v.decision, top, v.vx, v.vy,

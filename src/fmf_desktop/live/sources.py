@@ -178,7 +178,11 @@ class VideoFileSource(FrameSource):
         t = self._index / self._fps
         if self.realtime and self.speed > 0:
             delay = self._start + t / self.speed - time.monotonic()
-            if delay > 0:
+            if delay < -0.5:
+                # Far behind schedule: the reader paused (Freeze). Carry on from here
+                # instead of racing through the frames "missed" meanwhile.
+                self._start = time.monotonic() - t / self.speed
+            elif delay > 0:
                 time.sleep(delay)
         frame = Frame(self._index, t, _bgr_to_rgb(bgr), time.monotonic())
         self._index += 1
