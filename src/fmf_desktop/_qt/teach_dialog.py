@@ -1,0 +1,334 @@
+"""The "Teach a figure" dialog, also used to correct a result ("Not this?" / "Not sure").
+
+The user gives a name, an optional franchise and one or more photos (files, drops, or a
+crop handed in by the correction flow). Photos are checked and thumbnailed on a worker
+thread; unreadable ones are listed with the reason and left out. The dialog only
+collects the request; the caller does the embedding and storing off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fmf_desktop._qt.workers import JobRunner
+from fmf_desktop.results import Candidate, CharacterInfo
+
+THUMB = 96
+PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff);;All files (*)"
+
+
+@dataclass(frozen=True)
+class TeachRequest:
+    """What the user asked for; ``crops`` are RGB arrays (e.g. the corrected result)."""
+
+    name: str
+    franchise: str
+    photos: tuple[str, ...] = ()
+    crops: tuple[np.ndarray, ...] = field(default=(), compare=False)
+    whole_image: bool = False
+    character: CharacterInfo | None = None  # set when an existing character was picked
+
+
+def _icon_from_rgb(rgb: np.ndarray) -> QIcon:
+    rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+    return QIcon(QPixmap.fromImage(image).scaled(
+        THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation))
+
+
+def _load_thumbnail(path: str) -> np.ndarray:
+    from fmf_desktop.imaging import load_image
+
+    return load_image(path, max_side=THUMB * 2).rgb
+
+
+class TeachDialog(QDialog):
+    """Collects a TeachRequest. ``suggestions`` turns it into the correction dialog."""
+
+    def __init__(
+        self,
+        *,
+        known: Sequence[CharacterInfo] = (),
+        suggestions: Sequence[Candidate] = (),
+        crops: Sequence[np.ndarray] = (),
+        capture: Callable[[], np.ndarray | None] | None = None,
+        correcting: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.correcting = correcting
+        self.setWindowTitle("Correct this result" if correcting else "Teach a figure")
+        self.setAccessibleName(self.windowTitle())
+        self.setAcceptDrops(True)
+        em = self.fontMetrics().height()
+        self.resize(em * 34, em * (34 if correcting else 28))
+        self._known = {c.name.casefold(): c for c in known}
+        self._capture = capture
+        self._pending = 0
+        self._picked: CharacterInfo | None = None
+        self._runner = JobRunner(1, self)
+
+        intro = QLabel(
+            "Which character is this? Pick one of the suggestions or type the right name. "
+            "The crop is saved as an example, so next time it is recognised."
+            if correcting else
+            "Give the figure a name and add a few photos of it (3 to 5 from different "
+            "angles work best). It is recognised from then on — no retraining needed."
+        )
+        intro.setWordWrap(True)
+
+        self.suggestion_list = QListWidget()
+        self.suggestion_list.setAccessibleName("Suggested characters")
+        for cand in suggestions:
+            text = f"{cand.name}  —  {cand.franchise}" if cand.franchise else cand.name
+            item = QListWidgetItem(f"{text}   ({round(cand.score * 100)}%)")
+            item.setData(Qt.ItemDataRole.UserRole, cand.character)
+            self.suggestion_list.addItem(item)
+        self.suggestion_list.currentItemChanged.connect(self._on_suggestion)
+        self.suggestion_list.setMaximumHeight(em * 7)
+        self.suggestion_list.setVisible(bool(suggestions))
+
+        self.name_edit = QLineEdit()
+        self.name_edit.setAccessibleName("Figure name")
+        self.name_edit.setPlaceholderText("e.g. Hatsune Miku (Racing 2016)")
+        self.name_edit.setMaxLength(200)
+        completer = QCompleter(sorted({c.name for c in known}, key=str.casefold), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.name_edit.setCompleter(completer)
+        self.name_edit.textChanged.connect(self._on_name)
+        self.franchise_edit = QLineEdit()
+        self.franchise_edit.setAccessibleName("Franchise (optional)")
+        self.franchise_edit.setPlaceholderText("optional, e.g. Vocaloid")
+        self.franchise_edit.setMaxLength(200)
+        form = QFormLayout()
+        form.addRow("&Name:", self.name_edit)
+        form.addRow("&Franchise:", self.franchise_edit)
+
+        self.photo_list = QListWidget()
+        self.photo_list.setAccessibleName("Photos of the figure")
+        self.photo_list.setViewMode(QListView.ViewMode.IconMode)
+        self.photo_list.setIconSize(QSize(THUMB, THUMB))
+        self.photo_list.setGridSize(QSize(THUMB + em * 2, THUMB + em * 2))
+        self.photo_list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.photo_list.setMovement(QListView.Movement.Static)
+        self.photo_list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.photo_list.setWordWrap(True)
+        self.photo_list.itemSelectionChanged.connect(self._update_state)
+
+        self.add_button = QPushButton("&Add photos…")
+        self.add_button.setAccessibleName("Add photos of the figure")
+        self.add_button.clicked.connect(self.add_photos_dialog)
+        self.capture_button = QPushButton("&Capture from camera")
+        self.capture_button.setAccessibleName("Capture a photo from the camera")
+        self.capture_button.clicked.connect(self.capture_frame)
+        self.capture_button.setVisible(capture is not None)
+        self.remove_button = QPushButton("&Remove")
+        self.remove_button.setAccessibleName("Remove the selected photos")
+        self.remove_button.clicked.connect(self.remove_selected)
+        photo_buttons = QHBoxLayout()
+        photo_buttons.addWidget(self.add_button)
+        photo_buttons.addWidget(self.capture_button)
+        photo_buttons.addWidget(self.remove_button)
+        photo_buttons.addStretch(1)
+
+        self.whole_image = QCheckBox("Photos show only the figure (use each whole photo)")
+        self.whole_image.setToolTip(
+            "Leave off to let the app find the figurine in each photo, as it does when "
+            "identifying. Turn on for photos that are already cropped to the figure.")
+        self.problem_label = QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet("color: #b71c1c;")
+        self.problem_label.setAccessibleName("Problems with photos")
+        self.problem_label.hide()
+        self.hint_label = QLabel()
+        self.hint_label.setEnabled(False)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Save correction" if correcting else "Teach")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        if suggestions:
+            layout.addWidget(QLabel("Suggestions:"))
+            layout.addWidget(self.suggestion_list)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Photos:"))
+        layout.addWidget(self.photo_list, 1)
+        layout.addLayout(photo_buttons)
+        layout.addWidget(self.whole_image)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.hint_label)
+        layout.addWidget(self.buttons)
+
+        for crop in crops:
+            self.add_crop(crop, "this crop" if correcting else "crop")
+        self._update_state()
+
+    # -- photos --------------------------------------------------------------------------
+    def add_photos_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Photos of the figure", "", PHOTO_FILTER)
+        self.add_photos(paths)
+
+    def add_photos(self, paths: Sequence[str]) -> None:
+        """Queue files; each is checked on a worker and shown as a thumbnail."""
+        existing = {self.photo_list.item(i).data(Qt.ItemDataRole.UserRole)
+                    for i in range(self.photo_list.count())}
+        for path in paths:
+            path = str(path)
+            if path in existing:
+                continue
+            existing.add(path)
+            item = QListWidgetItem(Path(path).name + "\n(loading…)")
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            item.setToolTip(path)
+            self.photo_list.addItem(item)
+            self._pending += 1
+            self._runner.submit(path, lambda p=path: _load_thumbnail(p), self._on_thumb,
+                                self._on_thumb_failed)
+        self._update_state()
+
+    def add_crop(self, rgb: np.ndarray, label: str) -> None:
+        item = QListWidgetItem(_icon_from_rgb(rgb), label)
+        item.setData(Qt.ItemDataRole.UserRole, None)
+        item.setData(Qt.ItemDataRole.UserRole + 1, rgb)
+        self.photo_list.addItem(item)
+        self._update_state()
+
+    def capture_frame(self) -> None:
+        frame = self._capture() if self._capture is not None else None
+        if frame is None:
+            self._show_problems(["The camera has no picture right now. Start it and try "
+                                 "again."])
+            return
+        self.add_crop(frame, "camera")
+
+    def _find(self, path: str) -> QListWidgetItem | None:
+        for i in range(self.photo_list.count()):
+            item = self.photo_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == path:
+                return item
+        return None
+
+    def _on_thumb(self, path: Any, rgb: np.ndarray) -> None:
+        self._pending -= 1
+        item = self._find(str(path))
+        if item is not None:
+            item.setIcon(_icon_from_rgb(rgb))
+            item.setText(Path(str(path)).name)
+        self._update_state()
+
+    def _on_thumb_failed(self, path: Any, message: str) -> None:
+        self._pending -= 1
+        item = self._find(str(path))
+        if item is not None:
+            self.photo_list.takeItem(self.photo_list.row(item))
+        self._show_problems([f"Not added: {message}"])
+        self._update_state()
+
+    def _show_problems(self, lines: list[str]) -> None:
+        old = self.problem_label.text()
+        self.problem_label.setText("\n".join(([old] if old else []) + lines))
+        self.problem_label.show()
+
+    def remove_selected(self) -> None:
+        for item in self.photo_list.selectedItems():
+            self.photo_list.takeItem(self.photo_list.row(item))
+        self._update_state()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        urls: list[QUrl] = event.mimeData().urls()
+        local = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        if len(local) < len(urls):
+            self._show_problems(["Web addresses cannot be added: save the image to your "
+                                 "computer first (the app never downloads)."])
+        self.add_photos(local)
+        event.acceptProposedAction()
+
+    # -- name ----------------------------------------------------------------------------
+    def _on_suggestion(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        character: CharacterInfo = item.data(Qt.ItemDataRole.UserRole)
+        self.name_edit.setText(character.name)
+        self.franchise_edit.setText(character.franchise)
+        self._picked = character
+
+    def _on_name(self, text: str) -> None:
+        known = self._known.get(" ".join(text.split()).casefold())
+        if known is not None and not self.franchise_edit.text():
+            self.franchise_edit.setText(known.franchise)
+        if self._picked is not None and self._picked.name != text:
+            self._picked = None
+        self._update_state()
+
+    # -- result --------------------------------------------------------------------------
+    def photo_count(self) -> int:
+        return self.photo_list.count()
+
+    def request(self) -> TeachRequest:
+        photos, crops = [], []
+        for i in range(self.photo_list.count()):
+            item = self.photo_list.item(i)
+            path = item.data(Qt.ItemDataRole.UserRole)
+            if path:
+                photos.append(str(path))
+            else:
+                crops.append(item.data(Qt.ItemDataRole.UserRole + 1))
+        name = " ".join(self.name_edit.text().split())
+        picked = self._picked if self._picked is not None and self._picked.name == name else None
+        return TeachRequest(name, " ".join(self.franchise_edit.text().split()), tuple(photos),
+                            tuple(crops), self.whole_image.isChecked(), picked)
+
+    def _update_state(self) -> None:
+        has_name = bool(self.name_edit.text().strip())
+        count = self.photo_list.count()
+        self.remove_button.setEnabled(bool(self.photo_list.selectedItems()))
+        ready = has_name and count > 0 and self._pending == 0
+        self.ok_button.setEnabled(ready)
+        if self._pending:
+            hint = "Checking photos…"
+        elif not has_name:
+            hint = "Type a name to continue."
+        elif count == 0:
+            hint = "Add at least one photo (Add photos…, or drop files here)."
+        else:
+            known = self._known.get(" ".join(self.name_edit.text().split()).casefold())
+            extra = (" It adds to the existing figure of that name."
+                     if known is not None and known.taught else "")
+            hint = f"{count} photo(s) will be taught.{extra}"
+        self.hint_label.setText(hint)

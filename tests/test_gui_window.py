@@ -1,0 +1,229 @@
+"""The main window: getting photos in (drop, paste, open, recent), results and errors."""
+# Fixtures are imported from tests/support/gui_helpers.py; test arguments "redefine" them.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication
+
+from tests.support.gui_helpers import (  # noqa: F401 - fixtures
+    WAIT_MS,
+    ScriptedRecognizer,
+    gui_settings,
+    open_window,
+    real_window,
+    sample_photo,
+    screenshot,
+    scripted_window,
+    shared_recognizer,
+    wait_for_result,
+    write_photo,
+)
+
+
+def drop(window, mime: QMimeData) -> bool:
+    """Deliver a real drag-enter + drop to the window; returns whether it was accepted."""
+    pos = QPoint(window.width() // 2, window.height() // 2)
+    actions = Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(QPointF(pos), actions, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    if not enter.isAccepted():
+        return False
+    event = QDropEvent(QPointF(pos), actions, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, event)
+    return True
+
+
+def file_mime(*paths) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def test_empty_window_tells_a_new_user_what_to_do(scripted_window, artifacts_dir):
+    window = scripted_window
+    assert window.pages.currentWidget() is window.empty_state
+    hint = window.empty_state.hint.text()
+    assert "Drag" in hint and "Ctrl+V" in hint and "Ctrl+O" in hint
+    assert window.empty_state.open_button.isVisible()
+    assert not window.empty_state.camera_button.isVisible()  # no camera mode yet
+    screenshot(window, artifacts_dir / "gui_empty.png")
+
+
+def test_dropping_a_file_shows_results(real_window, artifacts_dir):
+    window = real_window
+    assert drop(window, file_mime(sample_photo()))
+    result = wait_for_result(qtbot_of(window), window)
+    assert window.pages.currentWidget() is window.splitter
+    assert result.figurines, "the sample photo should give at least one figurine"
+    # One labelled box per figurine on the photo, and the top-5 in the panel.
+    assert len(window.canvas.box_items) == len(result.figurines)
+    panel = window.results_panel
+    classes = len(window.session.recognizer.classes)
+    assert len(panel.rows) == min(5, classes)
+    best = result.figurines[0].best
+    expected = "Not sure" if result.figurines[0].decision == "unsure" else best.name
+    assert panel.heading.text() == expected
+    assert panel.shop_buttons, "shop buttons for the best match"
+    screenshot(window, artifacts_dir / "gui_result_real_model.png")
+
+
+def qtbot_of(window):
+    # pytest-qt's qtbot is only a fixture; this tiny adapter gives waitUntil to helpers.
+    from pytestqt.qtbot import QtBot
+
+    return QtBot(window)
+
+
+def test_results_show_names_confidence_and_not_sure(scripted_window, tmp_path, qtbot,
+                                                    artifacts_dir):
+    window = scripted_window
+    window.open_paths([str(sample_photo())])
+    result = wait_for_result(qtbot, window)
+    panel = window.results_panel
+    known, unsure = result.figurines
+    assert panel.heading.text() == known.best.name
+    assert panel.subheading.text() == known.best.franchise
+    assert panel.rows[0].bar.text() == "87%"
+    assert [r.candidate.name for r in panel.rows] == [c.name for c in known.top]
+    screenshot(window, artifacts_dir / "gui_result.png")
+
+    window.canvas.figurine_selected.emit(1)  # what a click on the second box does
+    assert panel.heading.text() == "Not sure"
+    assert unsure.best.name in panel.explanation.text()
+    assert window.canvas.box_items[1].label.text().startswith("2. Not sure")
+    screenshot(window, artifacts_dir / "gui_result_not_sure.png")
+
+
+def test_several_dropped_files_queue_up_with_next_and_previous(scripted_window, tmp_path,
+                                                              qtbot):
+    window = scripted_window
+    paths = [write_photo(tmp_path / f"p{i}.png", seed=i) for i in range(3)]
+    assert drop(window, file_mime(*paths))
+    assert len(window.session.items) == 3
+    assert "Photo 1 of 3" in window.position_label.text()
+    for i in range(3):
+        wait_for_result(qtbot, window, i)
+    assert window.windowTitle().startswith("p0.png")
+    window.next_action.trigger()
+    assert "Photo 2 of 3" in window.position_label.text()
+    assert window.windowTitle().startswith("p1.png")
+    # Finished photos the user is not looking at give their pixels back; they reopen.
+    qtbot.waitUntil(lambda: window.canvas.has_image(), timeout=WAIT_MS)
+    window.next_action.trigger()
+    assert not window.next_action.isEnabled()
+    window.prev_action.trigger()
+    assert "Photo 2 of 3" in window.position_label.text()
+    qtbot.waitUntil(lambda: window.canvas.has_image(), timeout=WAIT_MS)
+    assert len(window.canvas.box_items) == 2
+
+
+def test_corrupt_file_shows_an_error_and_the_window_keeps_working(scripted_window, tmp_path,
+                                                                  qtbot, artifacts_dir):
+    window = scripted_window
+    broken = tmp_path / "broken-figure.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    assert drop(window, file_mime(broken))
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.error_view, timeout=WAIT_MS)
+    assert "broken-figure.jpg" in window.error_view.message.text()
+    screenshot(window, artifacts_dir / "gui_error.png")
+    assert str(broken) not in window.settings.recent_files()
+
+    good = write_photo(tmp_path / "good.png")
+    assert drop(window, file_mime(good))
+    result = wait_for_result(qtbot, window)
+    assert window.pages.currentWidget() is window.splitter
+    assert len(result.figurines) == 2
+    window.prev_action.trigger()  # the broken photo still explains itself
+    assert window.pages.currentWidget() is window.error_view
+
+
+def test_paste_an_image_from_the_clipboard(scripted_window, qtbot):
+    window = scripted_window
+    image = QImage(320, 240, QImage.Format.Format_RGB32)
+    image.fill(QColor("#6a8caf"))
+    QGuiApplication.clipboard().setImage(image)
+    window.paste_action.trigger()
+    result = wait_for_result(qtbot, window)
+    assert (result.width, result.height) == (320, 240)
+    assert window.windowTitle().startswith("Pasted image 1")
+    assert window.canvas.has_image()
+
+
+def test_paste_a_copied_file_path(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    path = write_photo(tmp_path / "copied.png")
+    QGuiApplication.clipboard().setText(str(path))
+    window.paste_action.trigger()
+    wait_for_result(qtbot, window)
+    assert window.windowTitle().startswith("copied.png")
+
+
+def test_paste_without_an_image_explains_itself(scripted_window):
+    window = scripted_window
+    QGuiApplication.clipboard().setText("just some words")
+    window.paste_action.trigger()
+    assert "no image" in window.message_bar.text()
+    assert window.session.items == []
+
+
+def test_dropped_web_address_asks_to_save_the_image_first(scripted_window):
+    window = scripted_window
+    mime = QMimeData()
+    mime.setUrls([QUrl("https://example.com/figure.jpg")])
+    assert drop(window, mime)
+    text = window.message_bar.text()
+    assert "Save the image" in text and "never downloads" in text
+    assert window.session.items == []
+    assert window.pages.currentWidget() is window.empty_state
+
+
+def test_window_appears_before_the_model_has_loaded(qtbot, gui_settings, tmp_path):
+    gate = threading.Event()
+    window = open_window(qtbot, gui_settings, lambda t: ScriptedRecognizer(t, gate=gate))
+    try:
+        assert window.isVisible()
+        assert window.session.model_state == "loading"
+        window.open_paths([str(write_photo(tmp_path / "early.png"))])
+        qtbot.waitUntil(lambda: window.canvas.has_image(), timeout=WAIT_MS)
+        assert window.results_panel.heading.text() == "Waiting for the model…"
+        assert window.progress.isVisible()
+    finally:
+        gate.set()
+    result = wait_for_result(qtbot, window)
+    assert len(result.figurines) == 2
+    window.session.wait_idle(WAIT_MS)
+
+
+def test_model_that_fails_to_load_is_reported_and_photos_still_open(qtbot, gui_settings,
+                                                                    tmp_path):
+    def broken(_threads):
+        raise RuntimeError("model.tflite is damaged")
+
+    window = open_window(qtbot, gui_settings, broken)
+    qtbot.waitUntil(lambda: window.session.model_state == "failed", timeout=WAIT_MS)
+    assert "model.tflite is damaged" in window.message_bar.text()
+    window.open_paths([str(write_photo(tmp_path / "x.png"))])
+    qtbot.waitUntil(lambda: window.canvas.has_image(), timeout=WAIT_MS)
+    assert window.results_panel.heading.text() == "Cannot identify"
+
+
+def test_recent_files_menu_reopens_photos_and_drops_missing_ones(scripted_window, tmp_path,
+                                                                 qtbot):
+    window = scripted_window
+    path = write_photo(tmp_path / "shelf.png")
+    window.open_paths([str(path)])
+    wait_for_result(qtbot, window)
+    window.recent_menu.aboutToShow.emit()
+    entries = [a for a in window.recent_menu.actions() if "shelf.png" in a.text()]
+    assert len(entries) == 1
+    path.unlink()
+    entries[0].trigger()
+    assert "no longer exists" in window.message_bar.text()
+    assert window.settings.recent_files() == []
