@@ -34,11 +34,11 @@ def figurine_caption(index: int, figurine: Figurine, *, short: bool = False) -> 
     return f"{index + 1}. {best.name} {percent}%"
 
 
-class _Label(QGraphicsSimpleTextItem):
+class BoxLabel(QGraphicsSimpleTextItem):
     """Caption with a solid background; ignores zoom so it stays readable."""
 
-    def __init__(self, text: str, color: QColor, parent: QGraphicsItem) -> None:
-        super().__init__(text, parent)
+    def __init__(self, text: str, color: QColor) -> None:
+        super().__init__(text)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setBrush(QBrush(Qt.GlobalColor.white))
         font = QFont(self.font())
@@ -46,6 +46,10 @@ class _Label(QGraphicsSimpleTextItem):
         self.setFont(font)
         self._background = color
         self._pad = 3.0
+
+    def set_color(self, color: QColor) -> None:
+        self._background = color
+        self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
         return super().boundingRect().adjusted(-self._pad, -self._pad, self._pad, self._pad)
@@ -58,26 +62,36 @@ class _Label(QGraphicsSimpleTextItem):
 
 
 class BoxItem(QGraphicsRectItem):
-    """A figurine's box; ``index`` is its position in the photo's result."""
+    """A figurine's box; ``index`` is its position in the photo's result.
+
+    The caption is a sibling item, not a child: PySide deletes a Python-held child twice
+    when its parent goes first, so the canvas adds and removes both itself.
+    """
 
     def __init__(self, index: int, figurine: Figurine, selected: bool) -> None:
         box = figurine.box
         super().__init__(QRectF(box.x, box.y, box.w, box.h))
         self.index = index
         self.figurine = figurine
-        color = UNSURE_COLOR if figurine.decision == "unsure" else KNOWN_COLOR
-        if selected:
-            color = SELECTED_COLOR
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip(figurine_caption(index, figurine))
+        self.label = BoxLabel(figurine_caption(index, figurine, short=True), KNOWN_COLOR)
+        self.label.setPos(box.x, box.y)
+        self.set_selected(selected)
+
+    def set_selected(self, selected: bool) -> None:
+        # Restyled in place rather than rebuilt: deleting items from inside a mouse
+        # event handler leaves the view with dangling pointers.
+        unsure = self.figurine.decision == "unsure"
+        color = SELECTED_COLOR if selected else (UNSURE_COLOR if unsure else KNOWN_COLOR)
         pen = QPen(color, 4 if selected else 2.5)
         pen.setCosmetic(True)  # same on-screen width at every zoom level
-        if figurine.decision == "unsure" and not selected:
+        if unsure and not selected:
             pen.setStyle(Qt.PenStyle.DashLine)
         self.setPen(pen)
         fill = QColor(color)
         fill.setAlpha(40 if selected else 0)
         self.setBrush(QBrush(fill))
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(figurine_caption(index, figurine))
         self.setZValue(2 if selected else 1)
-        self.label = _Label(figurine_caption(index, figurine, short=True), color, self)
-        self.label.setPos(box.x, box.y)
+        self.label.setZValue(self.zValue() + 2)  # captions above every box
+        self.label.set_color(color)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from fmf_desktop._qt.url_dialog import UrlDialog
 
@@ -48,11 +48,16 @@ def original_library_path(
 def open_url(url: str, parent: QWidget | None = None) -> bool:
     """Open ``url`` in the system browser; when that fails, show it with a Copy button.
 
-    Returns whether the browser accepted the URL. The fallback dialog is non-blocking.
+    Returns whether the browser accepted the URL. The fallback dialog is window-modal
+    but does not block the caller when there is a parent window.
     """
     with original_library_path():
         ok = bool(QDesktopServices.openUrl(QUrl(url)))
     if not ok:
+        parent = parent or QApplication.activeWindow()
         dialog = UrlDialog(url, parent)
-        dialog.open()
+        if parent is None:
+            dialog.exec()  # nothing would keep a parentless, non-modal dialog alive
+        else:
+            dialog.open()
     return ok

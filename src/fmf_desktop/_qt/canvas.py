@@ -101,6 +101,7 @@ class PhotoCanvas(QGraphicsView):
 
     def set_figurines(self, figurines: Sequence[Figurine], selected: int = -1) -> None:
         for item in self._boxes:
+            self.scene().removeItem(item.label)
             self.scene().removeItem(item)
         self._selected = selected if 0 <= selected < len(figurines) else -1
         self._boxes = [
@@ -108,6 +109,7 @@ class PhotoCanvas(QGraphicsView):
         ]
         for item in self._boxes:
             self.scene().addItem(item)
+            self.scene().addItem(item.label)
 
     @property
     def box_items(self) -> list[BoxItem]:
@@ -119,8 +121,9 @@ class PhotoCanvas(QGraphicsView):
 
     def select(self, index: int) -> None:
         """Highlight box ``index`` (no signal; the caller already knows)."""
-        figurines = [b.figurine for b in self._boxes]
-        self.set_figurines(figurines, index)
+        self._selected = index if 0 <= index < len(self._boxes) else -1
+        for item in self._boxes:
+            item.set_selected(item.index == self._selected)
         if 0 <= index < len(self._boxes):
             self.ensureVisible(self._boxes[index], 20, 20)
 
@@ -240,12 +243,9 @@ class PhotoCanvas(QGraphicsView):
 
     def _box_at(self, pos) -> BoxItem | None:
         # Smallest box under the pointer wins, so a face inside a bigger box is clickable.
-        hits = [item for item in self.items(pos) if isinstance(item, BoxItem)]
-        hits += [
-            item.parentItem()
-            for item in self.items(pos)
-            if isinstance(item.parentItem(), BoxItem)
-        ]
+        under = self.items(pos)
+        hits = [item for item in under if isinstance(item, BoxItem)]
+        hits += [box for box in self._boxes if box.label in under]
         if not hits:
             return None
         return min(hits, key=lambda b: b.rect().width() * b.rect().height())

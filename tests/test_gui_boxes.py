@@ -1,0 +1,126 @@
+"""Editing the boxes on the photo: select by clicking, draw a box by hand (add or
+replace), delete a wrong one, undo; zooming with the wheel."""
+# ruff: noqa: F811 - fixtures imported from tests/support/gui_helpers.py
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.support.gui_helpers import (  # noqa: F401 - fixtures
+    WAIT_MS,
+    gui_settings,
+    real_window,
+    screenshot,
+    scripted_window,
+    shared_recognizer,
+    wait_for_result,
+    write_photo,
+)
+
+
+def view_point(canvas, x: float, y: float) -> QPoint:
+    return canvas.mapFromScene(QPointF(x, y))
+
+
+def drag_box(qtbot, canvas, x0, y0, x1, y1, modifier=Qt.KeyboardModifier.ShiftModifier):
+    """Shift+drag on the photo from (x0, y0) to (x1, y1), in image pixels."""
+    viewport = canvas.viewport()
+    start, end = view_point(canvas, x0, y0), view_point(canvas, x1, y1)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, modifier, start)
+    middle = (start + end) / 2
+    qtbot.mouseMove(viewport, middle)
+    qtbot.mouseMove(viewport, end)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, modifier, end)
+
+
+def figurines(window):
+    return window.session.current_item().result.figurines
+
+
+def test_click_selects_a_box(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    window.open_paths([str(write_photo(tmp_path / "shelf.png", size=(800, 600)))])
+    result = wait_for_result(qtbot, window)
+    second = result.figurines[1].box
+    centre = view_point(window.canvas, second.x + second.w / 2, second.y + second.h / 2)
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert window.canvas.selected_index == 1
+    assert window.results_panel.heading.text() == "Not sure"
+    assert window.results_panel.figurine_list.currentRow() == 1
+
+
+def test_drawn_box_is_identified_and_added(real_window, tmp_path, qtbot, artifacts_dir):
+    window = real_window
+    window.open_paths([str(write_photo(tmp_path / "plain.png", size=(800, 600)))])
+    before = len(wait_for_result(qtbot, window).figurines)
+    drag_box(qtbot, window.canvas, 40, 40, 200, 220)
+    qtbot.waitUntil(lambda: len(figurines(window)) == before + 1, timeout=WAIT_MS)
+    added = figurines(window)[-1]
+    assert added.origin == "manual"
+    assert abs(added.box.x - 40) <= 3 and abs(added.box.w - 160) <= 6
+    assert len(added.top) == min(5, len(window.session.recognizer.classes))
+    assert window.canvas.selected_index == before  # the new box is selected
+    assert len(window.canvas.box_items) == before + 1
+    screenshot(window, artifacts_dir / "gui_manual_box.png")
+
+
+def test_drawn_box_over_a_wrong_box_replaces_it(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    window.open_paths([str(write_photo(tmp_path / "shelf.png", size=(800, 600)))])
+    result = wait_for_result(qtbot, window)
+    wrong = result.figurines[0].box
+    window.draw_action.trigger()  # draw mode: a plain drag draws
+    assert window.canvas.draw_mode
+    drag_box(qtbot, window.canvas, wrong.x + 10, wrong.y + 5, wrong.x + wrong.w + 20,
+             wrong.y + wrong.h, modifier=Qt.KeyboardModifier.NoModifier)
+    qtbot.waitUntil(lambda: any(f.origin == "manual" for f in figurines(window)),
+                    timeout=WAIT_MS)
+    assert len(figurines(window)) == 2
+    assert wrong not in [f.box for f in figurines(window)]
+    assert not window.canvas.draw_mode and not window.draw_action.isChecked()
+
+
+def test_tiny_drag_adds_nothing(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    window.open_paths([str(write_photo(tmp_path / "shelf.png", size=(800, 600)))])
+    wait_for_result(qtbot, window)
+    drag_box(qtbot, window.canvas, 700, 20, 702, 23)
+    window.session.wait_idle(WAIT_MS)
+    QApplication.processEvents()
+    assert len(figurines(window)) == 2
+
+
+def test_delete_removes_the_selected_box_and_undo_brings_it_back(scripted_window, tmp_path,
+                                                                 qtbot):
+    window = scripted_window
+    window.open_paths([str(write_photo(tmp_path / "shelf.png", size=(800, 600)))])
+    result = wait_for_result(qtbot, window)
+    window.canvas.figurine_selected.emit(0)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert [f.box for f in figurines(window)] == [result.figurines[1].box]
+    assert len(window.canvas.box_items) == 1
+    assert window.results_panel.figurine_list.count() == 1
+    window.undo_action.trigger()
+    assert len(figurines(window)) == 2
+    assert len(window.canvas.box_items) == 2
+
+
+def test_wheel_zooms_and_fit_shows_the_whole_photo(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    window.open_paths([str(write_photo(tmp_path / "big.png", size=(1600, 1200)))])
+    wait_for_result(qtbot, window)
+    canvas = window.canvas
+    fitted = canvas.zoom_factor()
+    centre = QPointF(canvas.viewport().width() / 2, canvas.viewport().height() / 2)
+    wheel = QWheelEvent(centre, canvas.viewport().mapToGlobal(centre), QPoint(0, 0),
+                        QPoint(0, 240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(canvas.viewport(), wheel)
+    assert canvas.zoom_factor() > fitted * 1.4
+    window.fit_action.trigger()
+    assert abs(canvas.zoom_factor() - fitted) < 1e-6
+    window.actual_size_action.trigger()
+    assert canvas.zoom_factor() == 1.0

@@ -1,0 +1,84 @@
+"""Settings persist in QSettings (an ini file in tmp_path here) and change what the
+window shows: shop buttons, the "not sure" threshold, inference threads."""
+# ruff: noqa: F811 - fixtures imported from tests/support/gui_helpers.py
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from tests.support.gui_helpers import (  # noqa: F401 - fixtures
+    WAIT_MS,
+    gui_settings,
+    sample_photo,
+    screenshot,
+    scripted_window,
+    temp_settings,
+    wait_for_result,
+)
+
+
+def test_settings_dialog_changes_persist_and_apply(scripted_window, tmp_path, qtbot,
+                                                   artifacts_dir):
+    window = scripted_window
+    window.open_paths([str(sample_photo())])
+    wait_for_result(qtbot, window)
+    assert window.results_panel.heading.text() != "Not sure"  # 87% > default 0.5
+
+    dialog = window.open_settings()
+    screenshot(dialog, artifacts_dir / "gui_settings.png")
+    first = dialog.shop_list.item(0)
+    disabled_name = first.data(Qt.ItemDataRole.UserRole).name
+    first.setCheckState(Qt.CheckState.Unchecked)
+    dialog.new_name.setText("My Local Shop")
+    dialog.new_template.setText("https://shop.example/find?q={query}")
+    assert dialog.add_custom_shop()
+    dialog.threshold.setValue(0.9)
+    dialog.threads.setValue(1)
+    dialog.accept()
+
+    # What the user sees right away...
+    names = [b.text() for b in window.results_panel.shop_buttons]
+    assert disabled_name not in names and "My Local Shop" in names
+    assert window.results_panel.heading.text() == "Not sure"  # 87% < 0.9 now
+    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
+    assert window.session.recognizer.threads == 1  # model reloaded with one thread
+
+    # ...and what the next start reads back.
+    reread = temp_settings(tmp_path)
+    assert reread.unsure_threshold() == 0.9
+    assert reread.inference_threads() == 1
+    shops = {s.name: s for s in reread.shops()}
+    assert not shops[disabled_name].enabled
+    assert shops["My Local Shop"].enabled and not shops["My Local Shop"].builtin
+
+
+def test_bad_custom_shop_is_explained_and_not_added(scripted_window):
+    dialog = scripted_window.open_settings()
+    count = dialog.shop_list.count()
+    dialog.new_name.setText("Broken")
+    dialog.new_template.setText("https://shop.example/search")  # no {query}
+    assert not dialog.add_custom_shop()
+    assert "{query}" in dialog.shop_error.text()
+    assert dialog.shop_list.count() == count
+    dialog.accept()  # typed-in shop is not lost silently: the dialog stays open
+    assert dialog.isVisible()
+    assert dialog.new_template.text() == "https://shop.example/search"
+    dialog.reject()
+
+
+def test_default_threshold_comes_from_the_model(scripted_window):
+    dialog = scripted_window.open_settings()
+    assert dialog.threshold.value() == 0.0
+    assert dialog.threshold.text() == "Model default (0.50)"
+    dialog.reject()
+    assert scripted_window.settings.unsure_threshold() is None
+
+
+def test_damaged_settings_fall_back_to_defaults(tmp_path):
+    settings = temp_settings(tmp_path)
+    settings.qsettings.setValue("shops/json", "{not json")
+    settings.qsettings.setValue("recognition/threads", "many")
+    settings.qsettings.setValue("recognition/unsureThreshold", "high")
+    assert settings.shops(), "built-in shops come back"
+    assert settings.inference_threads() >= 1
+    assert settings.unsure_threshold() is None
