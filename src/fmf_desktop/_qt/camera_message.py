@@ -1,0 +1,61 @@
+"""Camera mode when there is no picture: no camera, camera busy or not allowed, or the end
+of a video file.  A heading, what to do about it, and the buttons that do it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class CameraMessage(QWidget):
+    open_video_requested = Signal()
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Camera status")
+        em = self.fontMetrics().height()
+        self.heading = QLabel()
+        self.heading.setAccessibleName("Camera status heading")
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.heading.setWordWrap(True)
+        self.text = QLabel()
+        self.text.setAccessibleName("Camera status details")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.retry_button = QPushButton("&Try again")
+        self.retry_button.setAccessibleName("Try the camera again")
+        self.retry_button.clicked.connect(self.retry_requested)
+        self.open_button = QPushButton("Open a &video file…")
+        self.open_button.setAccessibleName("Open a video file")
+        self.open_button.clicked.connect(self.open_video_requested)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(em * 2, em * 2, em * 2, em * 2)
+        layout.addStretch(2)
+        layout.addWidget(self.heading)
+        layout.addSpacing(em)
+        layout.addWidget(self.text)
+        layout.addSpacing(em)
+        layout.addLayout(buttons)
+        layout.addStretch(3)
+
+    def show_state(self, heading: str, text: str, *, retry: str | None = None) -> None:
+        """`retry`: label of the retry button ("Try again", "Play again"), None hides it."""
+        self.heading.setText(heading)
+        self.text.setText(text)
+        self.retry_button.setVisible(retry is not None)
+        if retry is not None:
+            self.retry_button.setText(retry)
+            self.retry_button.setAccessibleName(retry.replace("&", ""))

@@ -1,0 +1,220 @@
+"""The live preview: the newest camera frame with a box, name and confidence per figurine.
+
+Live labels come from the last recognition update, which describes a frame a little
+older than the one on screen; each box is moved by its track's velocity for the time in
+between, so boxes stay on their figurines while the camera pans.  When frozen, the view
+shows the full photo-pipeline result for the frozen frame instead, and a click on a box
+selects that figurine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+if TYPE_CHECKING:  # importing the live core pulls in OpenCV; not needed to draw
+    from fmf_desktop.live.pipeline import LiveFigurine, LiveUpdate
+    from fmf_desktop.results import Box, Figurine
+
+KNOWN = QColor(46, 175, 80)
+UNSURE = QColor(245, 140, 20)
+PENDING = QColor(180, 180, 180)
+SELECTED = QColor(64, 156, 255)
+#: Don't extrapolate a box further than this (s): after a stall, better stale than wild.
+MAX_EXTRAPOLATION = 0.4
+
+
+def live_caption(fig: LiveFigurine) -> tuple[str, str]:
+    """(first line, second line) of a live box's tag."""
+    if fig.character is None:
+        return ("…", "")
+    if fig.decision == "known":
+        return (fig.character.name, f"{fig.score * 100:.0f}%")
+    return ("Not sure", f"{fig.character.name}? {fig.score * 100:.0f}%")
+
+
+def photo_caption(fig: Figurine) -> tuple[str, str]:
+    best = fig.best
+    if best is None:
+        return ("?", "")
+    if fig.decision == "known":
+        return (best.name, f"{best.score * 100:.0f}%")
+    return ("Not sure", f"{best.name}? {best.score * 100:.0f}%")
+
+
+class CameraView(QWidget):
+    figurine_clicked = Signal(int)  # index into the frozen result
+    resized = Signal(int, int)  # device pixels available for the picture
+    frame_painted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Camera preview")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 120)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._image: QImage | None = None
+        self._frame_size = (0, 0)  # full-resolution size the boxes refer to
+        self._frame_t = 0.0
+        self._update: LiveUpdate | None = None
+        self._frozen: tuple[Figurine, ...] | None = None
+        self._selected = -1
+        self._banner = ""
+        self._dimmed = False
+
+    # -- state ----------------------------------------------------------------------------
+    def set_frame(self, image: QImage, width: int, height: int, t: float) -> None:
+        self._image = image
+        self._frame_size = (width, height)
+        self._frame_t = t
+        self.update()
+
+    def set_live(self, update: LiveUpdate | None) -> None:
+        self._update = update
+        self.update()
+
+    def set_frozen(self, figurines: Sequence[Figurine] | None, selected: int = 0) -> None:
+        """Show a photo-pipeline result (None: back to live labels)."""
+        self._frozen = tuple(figurines) if figurines is not None else None
+        self._selected = selected
+        self.update()
+
+    def select(self, index: int) -> None:
+        self._selected = index
+        self.update()
+
+    def set_banner(self, text: str, *, dim: bool = False) -> None:
+        """A message over the picture (e.g. "camera disconnected"); empty hides it."""
+        self._banner = text
+        self._dimmed = dim
+        self.update()
+
+    def clear(self) -> None:
+        self._image = None
+        self._update = None
+        self._frozen = None
+        self._banner = ""
+        self.update()
+
+    @property
+    def banner(self) -> str:
+        return self._banner
+
+    @property
+    def live_update(self) -> LiveUpdate | None:
+        return self._update
+
+    def has_frame(self) -> bool:
+        return self._image is not None
+
+    # -- geometry ---------------------------------------------------------------------------
+    def _picture_rect(self) -> QRectF:
+        fw, fh = self._frame_size
+        if not fw or not fh:
+            return QRectF()
+        scale = min(self.width() / fw, self.height() / fh)
+        w, h = fw * scale, fh * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def _map(self, box: Box, dx: float = 0.0, dy: float = 0.0) -> QRectF:
+        r = self._picture_rect()
+        s = r.width() / self._frame_size[0]
+        return QRectF(r.x() + (box.x + dx) * s, r.y() + (box.y + dy) * s, box.w * s, box.h * s)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        ratio = self.devicePixelRatioF()
+        self.resized.emit(round(self.width() * ratio), round(self.height() * ratio))
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._frozen is None or event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        pos = event.position()
+        # Smallest box under the cursor wins, so nested boxes stay clickable.
+        hits = [(f.box.area, i) for i, f in enumerate(self._frozen)
+                if self._map(f.box).contains(pos)]
+        if hits:
+            index = min(hits)[1]
+            self.select(index)
+            self.figurine_clicked.emit(index)
+
+    # -- painting ---------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(24, 24, 24))
+        if self._image is not None:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            p.drawImage(self._picture_rect(), self._image)
+            if self._dimmed:
+                p.fillRect(self._picture_rect(), QColor(0, 0, 0, 120))
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            if self._frozen is not None:
+                for i, fig in enumerate(self._frozen):
+                    color = KNOWN if fig.decision == "known" else UNSURE
+                    self._draw_box(p, self._map(fig.box), photo_caption(fig),
+                                   SELECTED if i == self._selected else color,
+                                   selected=i == self._selected)
+            elif self._update is not None and not self._dimmed:
+                dt = min(max(0.0, self._frame_t - self._update.t), MAX_EXTRAPOLATION)
+                for fig in self._update.figurines:
+                    color = (PENDING if fig.character is None
+                             else KNOWN if fig.decision == "known" else UNSURE)
+                    rect = self._map(fig.box, fig.vx * dt, fig.vy * dt)
+                    self._draw_box(p, rect, live_caption(fig), color)
+        if self._banner:
+            self._draw_banner(p)
+        p.end()
+        self.frame_painted.emit()
+
+    def _draw_box(self, p: QPainter, rect: QRectF, caption: tuple[str, str], color: QColor,
+                  selected: bool = False) -> None:
+        pen = QPen(color, 4 if selected else 2.5)
+        if color == UNSURE:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(rect)
+        # Two short lines, no wider than the box (at least a few letters): tags of
+        # figurines standing side by side on a shelf must not cover each other.
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm = QFontMetricsF(bold)
+        pad = fm.height() * 0.2
+        max_w = max(rect.width(), fm.averageCharWidth() * 8) - 2 * pad
+        lines = [fm.elidedText(t, Qt.TextElideMode.ElideRight, max_w) for t in caption if t]
+        text_w = max(fm.horizontalAdvance(t) for t in lines) + 2 * pad
+        text_h = fm.height() * len(lines) + pad
+        # The tag sits above the box, or inside its top edge when the box touches the top.
+        y = rect.top() - text_h if rect.top() - text_h >= 0 else rect.top()
+        x = min(max(0.0, rect.left()), max(0.0, self.width() - text_w))
+        tag = QRectF(x, y, text_w, text_h)
+        p.fillRect(tag, color)
+        p.setPen(QColor(0, 0, 0) if color in (UNSURE, PENDING) else QColor(255, 255, 255))
+        for i, line in enumerate(lines):
+            font = bold if i == 0 else self.font()
+            p.setFont(font)
+            p.drawText(QRectF(x + pad, y + pad / 2 + i * fm.height(), text_w - 2 * pad,
+                              fm.height()),
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, line)
+
+    def _draw_banner(self, p: QPainter) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        p.setFont(font)
+        fm = QFontMetricsF(font)
+        margin = fm.height()
+        width = min(self.width() - 2 * margin, fm.horizontalAdvance(self._banner) + 2 * margin)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        text_rect = p.boundingRect(QRectF(0, 0, width - margin, 1000), flags, self._banner)
+        box = QRectF(0, 0, width, text_rect.height() + margin)
+        box.moveCenter(QPointF(self.width() / 2, self.height() / 2))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 190))
+        p.drawRoundedRect(box, margin / 2, margin / 2)
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(box.adjusted(margin / 2, margin / 2, -margin / 2, -margin / 2), flags,
+                   self._banner)

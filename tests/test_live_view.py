@@ -1,0 +1,255 @@
+"""Camera mode in the window (pytest-qt, offscreen).
+
+No camera exists on the test machines (and v4l2loopback cannot load), so cameras are
+played by recorded clips behind the same `FrameSource` interface; the real-camera path is
+covered by the "no camera" state only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from fmf_desktop._qt.camera_devices import CameraWatcher
+from fmf_desktop._qt.camera_page import CameraPage
+from fmf_desktop.live.pipeline import LiveUpdate, RecognizerEngine
+from fmf_desktop.live.sources import (
+    CameraInfo,
+    DisconnectingSource,
+    Frame,
+    FrameSource,
+    SourceError,
+    VideoFileSource,
+)
+from fmf_desktop.recognition import Recognizer
+from tests.support.clips import ShelfClip, make_shelf_clip, pick_recognisable_faces
+
+WAIT_MS = 20000
+CHARACTERS = ("gura", "ame", "calli")
+LABELS = Path(__file__).resolve().parents[1] / "assets" / "labels.json"
+
+
+def stand_in() -> bool:
+    return bool(json.loads(LABELS.read_text()).get("stand_in", False))
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer()
+
+
+@pytest.fixture(scope="module")
+def shelf_clip(tmp_path_factory, holoen_dir, lego_dir, recognizer) -> ShelfClip:
+    faces = pick_recognisable_faces(holoen_dir, CHARACTERS, recognizer)
+    out = tmp_path_factory.mktemp("clips") / "shelf.avi"
+    return make_shelf_clip(out, holoen_dir, lego_dir, faces, seconds=2.0, fps=15)
+
+
+class FakeCamera(FrameSource):
+    """A "camera" that plays a clip; logs when the device is opened and released."""
+
+    live = True
+
+    def __init__(self, spec: str, clip: Path, log: list[str], busy: bool = False) -> None:
+        self.name = f"Test camera {spec}"
+        self.spec, self.log, self.busy = spec, log, busy
+        self.inner = VideoFileSource(clip, speed=0.5)  # slow, so it is still live later
+
+    def open(self) -> None:
+        if self.busy:
+            raise SourceError(f"{self.name} could not be opened. It may be in use by "
+                              "another app.", "busy")
+        self.inner.open()
+        self.log.append(f"open {self.spec}")
+
+    def read(self) -> Frame | None:
+        return self.inner.read()
+
+    def close(self) -> None:
+        if self.inner._cap is not None:
+            self.log.append(f"close {self.spec}")
+        self.inner.close()
+
+
+@pytest.fixture
+def make_page(qtbot, tmp_path, recognizer, shelf_clip):
+    pages = []
+
+    def make(cams: list[CameraInfo] | None = None, busy: bool = False) -> CameraPage:
+        cams_now = list(cams or [])
+        log: list[str] = []
+        page = CameraPage(
+            engine_factory=lambda: RecognizerEngine(recognizer),
+            identify=lambda rgb: recognizer.identify(rgb),
+            watcher=CameraWatcher(lister=lambda: list(cams_now)),
+            source_factory=lambda spec: FakeCamera(spec, shelf_clip.path, log, busy),
+            settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat),
+            retry_interval=0.05,
+        )
+        page.test_cams, page.test_log = cams_now, log
+        qtbot.addWidget(page)
+        page.resize(1100, 620)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        page.shutdown()
+
+
+def shot(qtbot, widget, path: Path) -> None:
+    qtbot.wait(50)  # let layouts settle before grabbing
+    widget.grab().save(str(path))
+
+
+def test_no_camera_shows_a_hint_and_open_video(make_page, qtbot, artifacts_dir) -> None:
+    page = make_page()
+    page.show()
+    qtbot.waitUntil(lambda: page.state == "no-camera", timeout=WAIT_MS)
+    assert page.stack.currentWidget() is page.message
+    assert page.message.heading.text() == "No camera found"
+    assert "video" in page.message.text.text()
+    assert page.message.open_button.isVisible()
+    assert not page.freeze_button.isEnabled()
+    shot(qtbot, page, artifacts_dir / "camera_no_camera.png")
+
+
+def test_video_file_drives_the_live_view_with_steady_names(make_page, qtbot, shelf_clip,
+                                                          artifacts_dir) -> None:
+    page = make_page()
+    page.show()
+    updates: list[LiveUpdate] = []
+
+    def on_update(u: LiveUpdate) -> None:
+        updates.append(u)
+        if len(updates) == 6:
+            page.grab().save(str(artifacts_dir / "camera_live.png"))
+
+    page.live_updated.connect(on_update)
+    page.start_source(VideoFileSource(shelf_clip.path))
+    qtbot.waitUntil(lambda: page.state == "ended", timeout=WAIT_MS)
+    assert len(updates) >= 3
+    assert page.view.has_frame()
+
+    seen = defaultdict(list)
+    for u in updates:
+        for cid, box in shelf_clip.boxes_at(u.frame_index):
+            best = max(u.figurines, key=lambda f: f.box.iou(box), default=None)
+            if best is not None and best.box.iou(box) >= 0.3:
+                seen[cid].append(best)
+    for cid in CHARACTERS:
+        figs = seen[cid]
+        assert len(figs) >= 0.8 * len(updates), f"{cid} not tracked"
+        track = Counter(f.track for f in figs).most_common(1)[0][0]
+        names = [f.name for f in figs if f.track == track and f.name]
+        assert names and sum(a != b for a, b in zip(names, names[1:], strict=False)) <= 1
+    assert "figurine" in page.status_line.text()
+
+    if stand_in():
+        pytest.skip("stand-in model (assets/labels.json stand_in: true): names are "
+                    "random; boxes, tracks and label stability were checked")
+    for cid in CHARACTERS:
+        assert seen[cid][-1].character.id == cid
+
+
+def test_freeze_sends_the_frame_to_the_results_panel_and_resume(make_page, qtbot,
+                                                                artifacts_dir) -> None:
+    page = make_page([CameraInfo("0", "Test camera")])
+    page.show()
+    qtbot.waitUntil(lambda: page.state == "live" and page.view.live_update is not None,
+                    timeout=WAIT_MS)
+    with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS) as blocker:
+        qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert page.is_frozen() and page.state == "frozen"
+    assert page._bridge.pipeline.paused  # no frames read while frozen
+    assert "Resume" in page.freeze_button.text()
+    assert len(result.figurines) >= 3
+    assert page.results_panel.figurine_list.count() == len(result.figurines)
+    assert page.results_panel.heading.text()  # a name or "not sure" for the first one
+    shot(qtbot, page, artifacts_dir / "camera_frozen.png")
+
+    qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)  # second press
+    assert not page.is_frozen() and page.state == "live"
+    assert not page._bridge.pipeline.paused
+    count = len(page.test_log)
+    with qtbot.waitSignal(page.live_updated, timeout=WAIT_MS):
+        pass
+    assert len(page.test_log) == count  # resumed without reopening the camera
+
+
+def test_a_disconnect_is_shown_and_the_page_stays_usable(make_page, qtbot, shelf_clip,
+                                                         artifacts_dir) -> None:
+    page = make_page()
+    page.show()
+    inner = VideoFileSource(shelf_clip.path, speed=0.5)
+    page.start_source(DisconnectingSource(inner, disconnect_after=8, reconnect_attempts=None))
+    qtbot.waitUntil(lambda: page.state == "disconnected", timeout=WAIT_MS)
+    assert "disconnected" in page.view.banner and "retrying" in page.view.banner
+    assert page.view.live_update is None  # no stale labels over a dead picture
+    shot(qtbot, page, artifacts_dir / "camera_disconnected.png")
+    # Still usable: open something else; the dead camera is released first.
+    page.start_source(VideoFileSource(shelf_clip.path))
+    qtbot.waitUntil(lambda: page.state == "live", timeout=WAIT_MS)
+    assert inner._cap is None
+    qtbot.waitUntil(lambda: page.view.live_update is not None, timeout=WAIT_MS)
+
+
+def test_a_camera_that_comes_back_recovers_by_itself(make_page, qtbot, shelf_clip) -> None:
+    page = make_page()
+    page.show()
+    states: list[str] = []
+    page.state_changed.connect(states.append)
+    src = DisconnectingSource(VideoFileSource(shelf_clip.path), disconnect_after=6,
+                              reconnect_attempts=3)
+    page.start_source(src)
+    qtbot.waitUntil(lambda: "disconnected" in states and page.state in ("live", "ended"),
+                    timeout=WAIT_MS)
+    assert states[states.index("disconnected") + 1] == "live"
+    assert page.view.banner == "" or page.state == "ended"
+
+
+def test_a_busy_camera_says_so_and_can_be_retried(make_page, qtbot, artifacts_dir) -> None:
+    page = make_page([CameraInfo("0", "Test camera")], busy=True)
+    page.show()
+    qtbot.waitUntil(lambda: page.state == "error", timeout=WAIT_MS)
+    assert page.message.heading.text() == "The camera is busy or not allowed"
+    assert "in use" in page.message.text.text()
+    assert page.message.retry_button.isVisible() and page.message.open_button.isVisible()
+    shot(qtbot, page, artifacts_dir / "camera_busy.png")
+    qtbot.mouseClick(page.message.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.state == "error" and not page.is_running(), timeout=WAIT_MS)
+
+
+def test_leaving_camera_mode_releases_the_device(make_page, qtbot) -> None:
+    page = make_page([CameraInfo("0", "Test camera")])
+    page.show()
+    qtbot.waitUntil(lambda: page.state == "live", timeout=WAIT_MS)
+    page.hide()
+    qtbot.waitUntil(lambda: not page.is_running(), timeout=WAIT_MS)
+    assert page.test_log == ["open 0", "close 0"]
+
+
+def test_switching_cameras_releases_the_previous_one_first(make_page, qtbot) -> None:
+    page = make_page([CameraInfo("0", "Test camera"), CameraInfo("1", "Other camera")])
+    page.show()
+    qtbot.waitUntil(lambda: page.state == "live", timeout=WAIT_MS)
+    assert page.device_combo.count() == 2
+    page.device_combo.setCurrentIndex(1)
+    page.device_combo.activated.emit(1)  # what a user's pick sends
+    qtbot.waitUntil(lambda: page.test_log[-1:] == ["open 1"], timeout=WAIT_MS)
+    assert page.test_log == ["open 0", "close 0", "open 1"]
+
+
+def test_a_camera_plugged_in_later_is_used(make_page, qtbot) -> None:
+    page = make_page()
+    page.show()
+    qtbot.waitUntil(lambda: page.state == "no-camera", timeout=WAIT_MS)
+    page.test_cams.append(CameraInfo("0", "Test camera"))
+    page.watcher.refresh()
+    qtbot.waitUntil(lambda: page.state == "live", timeout=WAIT_MS)
+    assert page.device_combo.currentText() == "Test camera"
