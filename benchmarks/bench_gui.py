@@ -107,6 +107,9 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    # Taught figures and the collection go to a throwaway folder, not the user's.
+    OUT.mkdir(parents=True, exist_ok=True)
+    env.setdefault("FMF_DATA_DIR", str(OUT / "appdata"))
     return env
 
 

@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     app = make_application([sys.argv[0]])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        # The user's taught figures and collection must not show up (or be touched).
+        os.environ.setdefault("FMF_DATA_DIR", str(folder / "appdata"))
         # Throwaway settings: a screenshot must not depend on (or touch) the user's.
         settings = AppSettings(QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
         if args.scripted:

@@ -1,0 +1,62 @@
+"""Keyboard use and accessibility: shortcuts do what the menus say, every control has a
+name a screen reader can announce, and `fmf-desktop PHOTO` opens the photo."""
+# ruff: noqa: F811 - fixtures imported from tests/support/gui_helpers.py
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QGraphicsView, QProgressBar
+
+from fmf_desktop._qt.app import build_window, start
+from tests.support.gui_helpers import (  # noqa: F401 - fixtures
+    ScriptedRecognizer,
+    gui_settings,
+    scripted_window,
+    wait_for_result,
+    write_photo,
+)
+
+
+def test_ctrl_v_pastes_and_page_keys_move_through_the_queue(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    window.open_paths([str(write_photo(tmp_path / "a.png")), str(write_photo(tmp_path / "b.png"))])
+    image = QImage(200, 150, QImage.Format.Format_RGB32)
+    image.fill(QColor("#c08040"))
+    QGuiApplication.clipboard().setImage(image)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.session.items) == 3
+    assert window.session.current == 2
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    assert window.session.current == 1
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert window.session.current == 2
+    wait_for_result(qtbot, window)
+
+
+def test_every_control_has_an_accessible_name(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    window.open_paths([str(write_photo(tmp_path / "a.png"))])
+    wait_for_result(qtbot, window)
+    window.canvas.figurine_selected.emit(0)
+    unnamed = []
+    for widget in window.findChildren(QAbstractButton) + window.findChildren(QProgressBar):
+        text = widget.text() if isinstance(widget, QAbstractButton) else ""
+        if widget.isVisibleTo(window) and not (widget.accessibleName() or text.strip()):
+            unnamed.append(widget)
+    views = window.findChildren(QAbstractItemView) + window.findChildren(QGraphicsView)
+    unnamed += [v for v in views if v.isVisibleTo(window) and not v.accessibleName()]
+    assert unnamed == []
+
+
+def test_starting_with_a_photo_opens_it(qtbot, gui_settings, tmp_path):
+    window = build_window(gui_settings, ScriptedRecognizer)
+    qtbot.addWidget(window)
+    start(window, [str(write_photo(tmp_path / "given.png"))])  # what run_gui does
+    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=20000)
+    assert window.isVisible()
+    result = wait_for_result(qtbot, window)
+    assert window.windowTitle().startswith("given.png")
+    assert len(result.figurines) == 2
+    window.session.wait_idle()
