@@ -52,7 +52,7 @@ def test_empty_window_tells_a_new_user_what_to_do(scripted_window, artifacts_dir
     hint = window.empty_state.hint.text()
     assert "Drag" in hint and "Ctrl+V" in hint and "Ctrl+O" in hint
     assert window.empty_state.open_button.isVisible()
-    assert not window.empty_state.camera_button.isVisible()  # no camera mode yet
+    assert window.empty_state.camera_button.isVisible()  # camera mode is available
     screenshot(window, artifacts_dir / "gui_empty.png")
 
 

@@ -253,3 +253,26 @@ def test_a_camera_plugged_in_later_is_used(make_page, qtbot) -> None:
     page.watcher.refresh()
     qtbot.waitUntil(lambda: page.state == "live", timeout=WAIT_MS)
     assert page.device_combo.currentText() == "Test camera"
+
+
+def test_camera_mode_in_the_window_opens_and_releases(qtbot, tmp_path) -> None:
+    """Camera mode (Ctrl+K) in the real window: the camera page replaces the placeholder;
+    on this machine there is no camera, so it shows the empty state; leaving releases it."""
+    from tests.support.gui_helpers import ScriptedRecognizer, open_window, temp_settings
+
+    window = open_window(qtbot, temp_settings(tmp_path),
+                         lambda threads: ScriptedRecognizer(threads))
+    page = window.camera_page
+    assert isinstance(page, CameraPage)
+    assert window.camera_action.isEnabled()
+    assert window.camera_action.shortcut().toString() == "Ctrl+K"
+    window.camera_action.trigger()  # what Ctrl+K does (offscreen windows get no key focus)
+    assert window.pages.currentWidget() is page and page.isVisible()
+    if page.watcher.cameras:
+        pytest.skip("this machine has a camera; the no-camera state cannot be shown")
+    qtbot.waitUntil(lambda: page.state == "no-camera", timeout=WAIT_MS)
+    assert page.message.open_button.isVisible()
+    window.camera_action.trigger()
+    assert window.pages.currentWidget() is window.empty_state
+    assert not page.is_running()
+    window.session.wait_idle(WAIT_MS)

@@ -75,7 +75,7 @@ class CameraPage(QWidget):
         engine_factory: Callable[[], LiveEngine | None],
         identify: Callable[[Any], PhotoResult] | None = None,
         *,
-        shops: Sequence[Any] = (),
+        shops: Sequence[Any] | Callable[[], Sequence[Any]] = (),
         watcher: CameraWatcher | None = None,
         source_factory: Callable[[str], FrameSource] = _open_source,
         retry_interval: float = 1.0,
@@ -155,7 +155,9 @@ class CameraPage(QWidget):
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.message)
         self.results_panel = ResultsPanel()
-        self.results_panel.set_shops(shops)
+        # A callable is asked again each time camera mode opens (shops edited meanwhile).
+        self._shops = shops
+        self.results_panel.set_shops(shops() if callable(shops) else shops)
         self.results_panel.shop_requested.connect(self._open_shop)
         self.results_panel.figurine_selected.connect(self._select_frozen)
         self.results_panel.show_message(
@@ -505,6 +507,8 @@ class CameraPage(QWidget):
         super().showEvent(event)
         if event.spontaneous():
             return  # window restored from minimised: nothing was stopped
+        if callable(self._shops):
+            self.results_panel.set_shops(self._shops())
         cams = self.watcher.list_now()
         self.watcher.start()
         self._fill_combo(cams)
@@ -527,3 +531,33 @@ class CameraPage(QWidget):
             return  # minimised: keep the stream, the user is coming back
         self.watcher.stop()
         self.stop()
+
+
+def install_camera_mode(window: Any) -> CameraPage:
+    """Build the camera page for the main window and put it in place of the placeholder.
+
+    Live names use the window's recognizer once its session has loaded it; a frozen frame
+    goes through the same `identify` as photos (threshold and taught figures included)."""
+    session = window.session
+
+    def engine() -> LiveEngine | None:
+        recognizer = session.recognizer
+        if recognizer is None or not hasattr(recognizer, "classify_crops"):
+            return None
+        from fmf_desktop.live.pipeline import RecognizerEngine
+
+        return RecognizerEngine(recognizer)
+
+    def identify(rgb: Any) -> PhotoResult:
+        recognizer = session.recognizer
+        if recognizer is None:
+            raise RuntimeError("The recognition model is still loading; try again in a "
+                               "moment.")
+        return recognizer.identify(rgb, unsure_threshold=session.unsure_threshold,
+                                   matcher=session.matcher)
+
+    page = CameraPage(engine, identify, shops=window.settings.shops,
+                      settings=window.settings.qsettings)
+    window.set_camera_widget(page)
+    session.model_state_changed.connect(page.refresh_engine)
+    return page

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from fmf_desktop._qt import browser
+from fmf_desktop._qt.camera_page import install_camera_mode
 from fmf_desktop._qt.camera_placeholder import CameraPlaceholder
 from fmf_desktop._qt.canvas import PhotoCanvas
 from fmf_desktop._qt.empty_state import EmptyState
@@ -98,6 +99,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._shown_item_id: int | None = None
         self._recorded: set[int] = set()
+        # Camera mode: live names over a webcam or a video file (replaces the placeholder).
+        install_camera_mode(self)
         self._restore_window()
         self._show_current()
 
