@@ -124,3 +124,38 @@ def test_wheel_zooms_and_fit_shows_the_whole_photo(scripted_window, tmp_path, qt
     assert abs(canvas.zoom_factor() - fitted) < 1e-6
     window.actual_size_action.trigger()
     assert canvas.zoom_factor() == 1.0
+
+
+def test_captions_of_overlapping_boxes_do_not_cover_each_other(qtbot):
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    from fmf_desktop._qt.canvas import PhotoCanvas
+    from fmf_desktop.results import Box, Figurine
+    from tests.support.gui_helpers import ScriptedRecognizer
+
+    canvas = PhotoCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 400)
+    canvas.show()
+    image = QImage(1200, 800, QImage.Format.Format_RGB32)
+    image.fill(0x808080)
+    canvas.set_image(image)
+    top = ScriptedRecognizer()._top(0, 0.9)
+    figs = [Figurine(Box(100 + 8 * i, 100 + 4 * i, 200, 200), top, np.zeros(4), "known")
+            for i in range(3)]
+    canvas.set_figurines(figs, 1)
+
+    def caption_rects():
+        return [canvas.mapFromScene(b.label.pos()) for b in canvas.box_items]
+
+    for _ in range(2):  # as fitted, then zoomed in
+        corners = caption_rects()
+        height = canvas.box_items[0].label.boundingRect().height()
+        ys = sorted(p.y() for p in corners)
+        assert all(b - a >= height - 1 for a, b in zip(ys, ys[1:], strict=False)), ys
+        canvas.zoom_in()
+    # The selected box keeps its caption at its own corner.
+    selected = canvas.box_items[1]
+    corner = canvas.mapFromScene(selected.rect().topLeft())
+    assert (corner - canvas.mapFromScene(selected.label.pos())).manhattanLength() <= 2

@@ -110,6 +110,7 @@ class PhotoCanvas(QGraphicsView):
         for item in self._boxes:
             self.scene().addItem(item)
             self.scene().addItem(item.label)
+        self._layout_labels()
 
     @property
     def box_items(self) -> list[BoxItem]:
@@ -124,6 +125,7 @@ class PhotoCanvas(QGraphicsView):
         self._selected = index if 0 <= index < len(self._boxes) else -1
         for item in self._boxes:
             item.set_selected(item.index == self._selected)
+        self._layout_labels()
         if 0 <= index < len(self._boxes):
             self.ensureVisible(self._boxes[index], 20, 20)
 
@@ -140,11 +142,35 @@ class PhotoCanvas(QGraphicsView):
     def actual_size(self) -> None:
         self._fit = False
         self.resetTransform()
+        self._layout_labels()
 
     def fit_to_window(self) -> None:
         self._fit = True
         if self._pixmap_item is not None:
             self.fitInView(self._pixmap_item, Qt.AspectRatioMode.KeepAspectRatio)
+            self._layout_labels()
+
+    def _layout_labels(self) -> None:
+        """Put each caption at its box's corner, moved down when it would cover another.
+
+        Captions keep their on-screen size at every zoom, so overlaps depend on the zoom
+        and are resolved in view pixels. The selected box's caption is placed first so
+        it stays at its corner.
+        """
+        placed: list[QRectF] = []
+        order = sorted(self._boxes, key=lambda b: (b.index != self._selected, b.index))
+        for item in order:
+            rect = item.rect()
+            anchor = self.mapFromScene(rect.topLeft())
+            size = item.label.boundingRect().size()
+            spot = QRectF(anchor.x(), anchor.y(), size.width(), size.height())
+            for _ in range(len(placed) + 1):
+                clash = next((p for p in placed if p.intersects(spot)), None)
+                if clash is None:
+                    break
+                spot.moveTop(clash.bottom() + 1)
+            placed.append(spot)
+            item.label.setPos(self.mapToScene(spot.topLeft().toPoint()))
 
     def _zoom(self, factor: float) -> None:
         if self._pixmap_item is None:
@@ -154,6 +180,7 @@ class PhotoCanvas(QGraphicsView):
         target = min(max(current * factor, 0.02), 40.0)
         self._fit = False
         self.scale(target / current, target / current)
+        self._layout_labels()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
         steps = event.angleDelta().y() / 120.0
