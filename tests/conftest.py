@@ -37,3 +37,10 @@ def artifacts_dir() -> Path:
     path = PROJECT_ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_app_data(tmp_path_factory, monkeypatch):
+    """Every test gets its own app data folder (taught-figure library, collection), so
+    tests never read or write the real user's files."""
+    monkeypatch.setenv("FMF_DATA_DIR", str(tmp_path_factory.mktemp("appdata")))

@@ -68,7 +68,7 @@ def default_collection_path() -> Path:
         return Path(app_data_dir()) / COLLECTION_FILENAME
     except OSError as exc:
         where = Path(str(exc.filename or "(app data folder)"))
-        raise CollectionError(explain(exc, "create the folder", where)) from exc
+        raise CollectionError(explain(exc, "create the collection folder", where)) from exc
 
 
 def _spreadsheet_safe(value: str) -> str:

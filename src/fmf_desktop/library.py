@@ -130,7 +130,7 @@ def default_library_path() -> Path:
         folder = Path(app_data_dir())  # creates the folder, which can fail
     except OSError as exc:
         where = Path(str(exc.filename or "(app data folder)"))
-        raise LibraryError(explain(exc, "create the folder", where)) from exc
+        raise LibraryError(explain(exc, "create the figure library folder", where)) from exc
     return folder / LIBRARY_FILENAME
 
 

@@ -316,7 +316,8 @@ class LibraryDialog(QDialog):
     def _on_failed(self, _path: Any, message: str) -> None:
         self._busy(False)
         self.export_button.setEnabled(self.figure_list.count() > 0)
-        self.show_status(message, error=True)
+        # LibraryError messages are written for users; drop the class name workers add.
+        self.show_status(message.removeprefix("LibraryError: "), error=True)
 
     def wait_idle(self, msecs: int = 10000) -> bool:
         return self._runner.wait(msecs)

@@ -45,6 +45,7 @@ from fmf_desktop._qt.photo_session import PhotoSession
 from fmf_desktop._qt.results_panel import ResultsPanel
 from fmf_desktop._qt.settings import AppSettings
 from fmf_desktop._qt.settings_dialog import SettingsDialog
+from fmf_desktop._qt.teaching_controller import TeachingController
 from fmf_desktop.paths import APPLICATION_NAME
 
 WEB_URL_MESSAGE = (
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self._make_menus_and_toolbar()
         self._make_status_bar()
         self._connect()
+        # Taught figures, corrections and My collection (menu, result buttons, dialogs).
+        self.teaching = TeachingController(self)
         self._shown_item_id: int | None = None
         self._recorded: set[int] = set()
         # Camera mode: live names over a webcam or a video file (replaces the placeholder).

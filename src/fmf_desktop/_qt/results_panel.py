@@ -101,6 +101,11 @@ class ResultsPanel(QScrollArea):
         self.show_message("No photo yet", "Open, drop or paste a photo to start.")
 
     # -- public API ----------------------------------------------------------------
+    def add_footer(self, widget: QWidget) -> None:
+        """Extra controls for the shown figurine (teach/collection buttons), under its name."""
+        layout = self.widget().layout()
+        layout.insertWidget(layout.indexOf(self.explanation) + 1, widget)
+
     def set_shops(self, shops: Sequence[shop_data.Shop]) -> None:
         self._shops = [s for s in shops if s.enabled]
         self._rebuild_shops()

@@ -110,7 +110,9 @@ class TeachDialog(QDialog):
             item = QListWidgetItem(f"{text}   ({round(cand.score * 100)}%)")
             item.setData(Qt.ItemDataRole.UserRole, cand.character)
             self.suggestion_list.addItem(item)
-        self.suggestion_list.currentItemChanged.connect(self._on_suggestion)
+        # Selection, not "current item": the list gets a current item just by receiving
+        # focus, which must not overwrite a name the user already typed.
+        self.suggestion_list.itemSelectionChanged.connect(self._on_suggestion)
         self.suggestion_list.setMaximumHeight(em * 7)
         self.suggestion_list.setVisible(bool(suggestions))
 
@@ -194,6 +196,7 @@ class TeachDialog(QDialog):
         for crop in crops:
             self.add_crop(crop, "this crop" if correcting else "crop")
         self._update_state()
+        self.name_edit.setFocus()
 
     # -- photos --------------------------------------------------------------------------
     def add_photos_dialog(self) -> None:
@@ -280,9 +283,11 @@ class TeachDialog(QDialog):
         event.acceptProposedAction()
 
     # -- name ----------------------------------------------------------------------------
-    def _on_suggestion(self, item: QListWidgetItem | None) -> None:
-        if item is None:
+    def _on_suggestion(self) -> None:
+        selected = self.suggestion_list.selectedItems()
+        if not selected:
             return
+        item = selected[0]
         character: CharacterInfo = item.data(Qt.ItemDataRole.UserRole)
         self.name_edit.setText(character.name)
         self.franchise_edit.setText(character.franchise)

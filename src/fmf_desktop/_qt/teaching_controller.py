@@ -1,0 +1,395 @@
+"""Teaching, correcting and collecting, wired into the main window (no widget of its own).
+
+Owns the taught-figure library and the collection for the window, gives the photo
+session a ``TaughtMatcher`` once the model is ready, and adds the "Figures" menu, the
+result buttons and the dialogs. Embedding and storing run on a worker thread. When the
+library or collection cannot be opened (read-only or full disk, damaged file) the
+window says so once and recognition carries on with the bundled model only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from fmf_desktop._qt import browser
+from fmf_desktop._qt.result_actions import ResultActions
+from fmf_desktop._qt.workers import JobRunner
+from fmf_desktop.collection import Collection, CollectionError, default_collection_path
+from fmf_desktop.library import Library, LibraryError, NewExample, default_library_path
+from fmf_desktop.results import CharacterInfo, Figurine
+
+if TYPE_CHECKING:
+    from fmf_desktop._qt.collection_view import CollectionView
+    from fmf_desktop._qt.library_dialog import LibraryDialog
+    from fmf_desktop._qt.main_window import MainWindow
+    from fmf_desktop._qt.teach_dialog import TeachDialog, TeachRequest
+
+UNAVAILABLE = "Recognition still works with the bundled characters."
+
+
+def _user_message(message: str) -> str:
+    # Worker failures arrive as "ClassName: text"; our storage errors are already
+    # written for users, so the class name is noise.
+    for prefix in ("LibraryError: ", "CollectionError: "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+class TeachingController(QObject):
+    library_changed = Signal()
+    taught = Signal(str)  # figure name, after a teach or a correction was stored
+
+    def __init__(
+        self,
+        window: MainWindow,
+        *,
+        library_path: Path | None = None,
+        collection_path: Path | None = None,
+        capture: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.capture = capture  # camera frame grabber for the teach dialog, if any
+        self._runner = JobRunner(1, self)
+        self.matcher: Any = None
+        self.library: Library | None = None
+        self.collection: Collection | None = None
+        self.library_error = ""
+        self.collection_error = ""
+        self.teach_dialog: TeachDialog | None = None
+        self.library_dialog: LibraryDialog | None = None
+        self.collection_view: CollectionView | None = None
+        self._correction_crop: Any = None
+        self._correction_example: NewExample | None = None
+
+        try:
+            self.library = Library(library_path or default_library_path())
+        except LibraryError as exc:
+            self.library_error = str(exc)
+        try:
+            self.collection = Collection(collection_path or default_collection_path())
+        except CollectionError as exc:
+            self.collection_error = str(exc)
+        problems = [m for m in (self.library_error, self.collection_error) if m]
+        if problems:
+            self.window.message_bar.show_message("\n".join(problems + [UNAVAILABLE]), "error")
+
+        self._make_actions()
+        self.result_actions = ResultActions()
+        self.result_actions.add_to_collection.connect(self.add_current_to_collection)
+        self.result_actions.correct.connect(self.correct_current)
+        window.results_panel.add_footer(self.result_actions)
+
+        s = self.session
+        s.model_state_changed.connect(self._on_model_state)
+        s.current_changed.connect(lambda _i: self.refresh())
+        s.item_changed.connect(lambda _i: self.refresh())
+        window.results_panel.figurine_selected.connect(lambda _i: self.refresh())
+        window.canvas.figurine_selected.connect(lambda _i: self.refresh())
+        if s.model_state == "ready":
+            self._start_matcher()
+        self.refresh()
+
+    # -- window pieces ---------------------------------------------------------------------
+    def _action(self, text: str, shortcut: str, slot: Callable[[], Any], tip: str) -> QAction:
+        action = QAction(text, self.window)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(f"{tip} ({shortcut})")
+        action.triggered.connect(lambda _=False: slot())
+        self.window.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.teach_action = self._action(
+            "&Teach a figure…", "Ctrl+T", self.open_teach_dialog,
+            "Teach the app a figure from a few photos")
+        self.correct_action = self._action(
+            "&Correct this result…", "Ctrl+E", self.correct_current,
+            "Pick or type the right character for the selected figurine")
+        self.add_action = self._action(
+            "&Add to collection", "Ctrl+D", self.add_current_to_collection,
+            "Keep the selected figurine in My collection")
+        self.library_action = self._action(
+            "Taught &figures…", "Ctrl+L", self.open_library_dialog,
+            "Rename, delete, export or import taught figures")
+        self.collection_action = self._action(
+            "My &collection…", "Ctrl+M", self.open_collection,
+            "Figurines you own: search, sort, notes, CSV export")
+        menu = QMenu("F&igures", self.window)
+        for action in (self.teach_action, self.correct_action, self.add_action, None,
+                       self.library_action, self.collection_action):
+            menu.addSeparator() if action is None else menu.addAction(action)
+        bar = self.window.menuBar()
+        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"),
+                           None)
+        if help_action is not None:
+            bar.insertMenu(help_action, menu)
+        else:
+            bar.addMenu(menu)
+        self.menu = menu
+        self.teach_action.setEnabled(self.library is not None)
+        self.library_action.setEnabled(self.library is not None)
+        self.collection_action.setEnabled(self.collection is not None)
+
+    def selected_figurine(self) -> tuple[Any, Figurine] | None:
+        item = self.session.current_item()
+        if item is None or item.result is None or not item.result.figurines:
+            return None
+        index = min(max(item.selected, 0), len(item.result.figurines) - 1)
+        return item, item.result.figurines[index]
+
+    def refresh(self) -> None:
+        found = self.selected_figurine()
+        fig = found[1] if found else None
+        self.result_actions.set_figurine(
+            fig,
+            library_error=self.library_error if self.library is None else "",
+            collection_error=self.collection_error if self.collection is None else "",
+        )
+        self.correct_action.setEnabled(fig is not None and self.library is not None)
+        self.add_action.setEnabled(fig is not None and fig.best is not None
+                                   and self.collection is not None)
+
+    def _status(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 6000)
+
+    def _error(self, text: str) -> None:
+        self.window.message_bar.show_message(_user_message(text), "error")
+
+    # -- matcher -----------------------------------------------------------------------------
+    def _on_model_state(self, state: str, _message: str) -> None:
+        if state == "ready":
+            self._start_matcher()
+
+    def _start_matcher(self) -> None:
+        recognizer, library = self.session.recognizer, self.library
+        if library is None or not all(
+            hasattr(recognizer, a) for a in ("model_path", "embedding_size", "classify_crops")
+        ):
+            return  # no library, or a recognizer without embeddings (e.g. a test double)
+
+        def work() -> Any:
+            from fmf_desktop.teaching import open_matcher
+
+            # Also re-embeds examples an older model made (from their thumbnails).
+            return open_matcher(library, recognizer)
+
+        self._runner.submit("matcher", work, self._on_matcher, self._on_job_failed)
+
+    def _on_matcher(self, _key: Any, matcher: Any) -> None:
+        self.matcher = matcher
+        self.session.matcher = matcher
+        if len(matcher.index()):
+            self.session.reidentify_all()  # photos named before the library was ready
+
+    def _on_job_failed(self, _key: Any, message: str) -> None:
+        self._error(message)
+
+    def _known_characters(self) -> list[CharacterInfo]:
+        known = list(getattr(self.session.recognizer, "classes", []) or [])
+        if self.library is not None:
+            with contextlib.suppress(LibraryError):  # a broken library: bundled names only
+                known += [f.character for f in self.library.figures()]
+        return known
+
+    # -- teaching ----------------------------------------------------------------------------
+    def open_teach_dialog(self) -> TeachDialog | None:
+        if self.library is None:
+            self._error(self.library_error or "The figure library is not available.")
+            return None
+        from fmf_desktop._qt.teach_dialog import TeachDialog
+
+        dialog = TeachDialog(known=self._known_characters(), capture=self.capture,
+                             parent=self.window)
+        dialog.accepted.connect(lambda: self.teach(dialog.request()))
+        self.teach_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def correct_current(self) -> TeachDialog | None:
+        found = self.selected_figurine()
+        if found is None or self.library is None:
+            return None
+        item, fig = found
+        if item.loaded is None:
+            self._error("This photo is not loaded any more; open it again to correct it.")
+            return None
+        from fmf_desktop._qt.teach_dialog import TeachDialog
+        from fmf_desktop.library import make_thumbnail
+        from fmf_desktop.teaching import crop_for_box
+
+        crop = crop_for_box(item.loaded.rgb, fig.box, fig.origin == "whole-image")
+        # The figurine's embedding is already known: the correction needs no inference.
+        self._correction_crop = crop
+        self._correction_example = NewExample(fig.embedding, make_thumbnail(crop),
+                                              f"correction: {item.label}")
+        suggestions = [c for c in fig.top]
+        dialog = TeachDialog(known=self._known_characters(), suggestions=suggestions,
+                             crops=[crop], capture=self.capture, correcting=True,
+                             parent=self.window)
+        dialog.accepted.connect(lambda: self.teach(dialog.request()))
+        self.teach_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def teach(self, request: TeachRequest) -> bool:
+        """Embed and store ``request`` on a worker; results refresh when it is done."""
+        library, recognizer = self.library, self.session.recognizer
+        if library is None:
+            self._error(self.library_error or "The figure library is not available.")
+            return False
+        if recognizer is None:
+            self._error("The recognition model is still loading; teach again in a moment.")
+            return False
+        prepared: list[NewExample] = []
+        crops = []
+        for crop in request.crops:
+            if crop is self._correction_crop and self._correction_example is not None:
+                prepared.append(self._correction_example)
+            else:
+                crops.append(crop)
+        self._correction_crop = self._correction_example = None
+
+        def work() -> tuple[Any, list[str]]:
+            from fmf_desktop.imaging import ImageLoadError, load_image
+            from fmf_desktop.library import make_thumbnail
+            from fmf_desktop.teaching import (
+                current_model_key,
+                example_from_crop,
+                teach_crop,
+            )
+
+            examples, problems = list(prepared), []
+            for path in request.photos:
+                try:
+                    image = load_image(path, max_side=2048)
+                except ImageLoadError as exc:
+                    problems.append(str(exc))
+                    continue
+                crop = teach_crop(recognizer, image.rgb, whole_image=request.whole_image)
+                examples.append(example_from_crop(crop, path))
+            for rgb in crops:  # camera captures
+                (_, emb), = recognizer.classify_crops([rgb])
+                examples.append(NewExample(emb, make_thumbnail(rgb), "camera"))
+            if not examples:
+                raise LibraryError("Nothing was taught: none of the photos could be read.\n"
+                                   + "\n".join(problems))
+            key = self.matcher.model if self.matcher is not None else current_model_key(
+                recognizer)
+            figure = library.teach(request.name, examples, franchise=request.franchise,
+                                   model=key)
+            return figure, problems
+
+        self._status(f"Teaching {request.name}…")
+        self._runner.submit(request.name, work, self._on_taught, self._on_job_failed)
+        return True
+
+    def _on_taught(self, _key: Any, payload: tuple[Any, list[str]]) -> None:
+        figure, problems = payload
+        self._status(f"Taught {figure.name}: {figure.examples} photo(s) in the library. "
+                     "Recognising again…")
+        if problems:
+            self.window.message_bar.show_message(
+                "Some photos were left out:\n" + "\n".join(problems), "error")
+        if self.matcher is None:
+            self._start_matcher()
+        self._library_changed()
+        self.taught.emit(figure.name)
+
+    def _library_changed(self) -> None:
+        # The matcher notices the new library revision; identifying again shows it.
+        self.session.reidentify_all()
+        if self.library_dialog is not None:
+            self.library_dialog.reload()
+        self.library_changed.emit()
+
+    def open_library_dialog(self) -> LibraryDialog | None:
+        if self.library is None:
+            self._error(self.library_error or "The figure library is not available.")
+            return None
+        from fmf_desktop._qt.library_dialog import LibraryDialog
+
+        if self.library_dialog is None:
+            self.library_dialog = LibraryDialog(self.library, self.window)
+            self.library_dialog.changed.connect(self._library_changed)
+            self.library_dialog.teach_requested.connect(self.open_teach_dialog)
+        self.library_dialog.reload()
+        self.library_dialog.show()
+        self.library_dialog.raise_()
+        return self.library_dialog
+
+    # -- collection --------------------------------------------------------------------------
+    def add_current_to_collection(self) -> bool:
+        found = self.selected_figurine()
+        if found is None or self.collection is None:
+            if self.collection is None:
+                self._error(self.collection_error or "The collection is not available.")
+            return False
+        item, fig = found
+        panel = self.window.results_panel
+        candidate = panel.chosen_candidate or fig.best
+        if candidate is None:
+            return False
+        if fig.decision == "unsure" and candidate is fig.best:
+            answer = QMessageBox.question(
+                self.window, "Add to collection",
+                f"The app is not sure this is {candidate.name}. Add it as {candidate.name} "
+                "anyway? (Use “Not sure? Name it…” to give the right name.)",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        thumbnail = None
+        if item.loaded is not None:
+            from fmf_desktop.library import make_thumbnail
+            from fmf_desktop.teaching import crop_for_box
+
+            thumbnail = make_thumbnail(
+                crop_for_box(item.loaded.rgb, fig.box, fig.origin == "whole-image"))
+        from fmf_desktop.shops import shop_links
+
+        shops = [s for s in self.window.settings.shops() if s.enabled]
+        try:
+            self.collection.add(candidate.character, thumbnail=thumbnail,
+                                shops=shop_links(candidate.character, shops))
+        except CollectionError as exc:
+            self._error(str(exc))
+            return False
+        self._status(f"Added {candidate.name} to your collection (My collection: Ctrl+M).")
+        if self.collection_view is not None:
+            self.collection_view.reload()
+        return True
+
+    def open_collection(self) -> CollectionView | None:
+        if self.collection is None:
+            self._error(self.collection_error or "The collection is not available.")
+            return None
+        from fmf_desktop._qt.collection_view import CollectionView
+
+        if self.collection_view is None:
+            self.collection_view = CollectionView(self.collection, self.window)
+            self.collection_view.shop_requested.connect(
+                lambda _name, url: browser.open_url(url, self.collection_view))
+        self.collection_view.reload()
+        self.collection_view.show()
+        self.collection_view.raise_()
+        return self.collection_view
+
+    # -- shutdown / tests ------------------------------------------------------------------
+    def wait_idle(self, msecs: int = 30000) -> bool:
+        return self._runner.wait(msecs)
+
+    def close(self) -> None:
+        self._runner.wait(10000)
+        for store in (self.library, self.collection):
+            if store is not None:
+                store.close()

@@ -1,0 +1,244 @@
+"""Teaching, correcting and collecting from the window, as a user would."""
+# Fixtures are imported from tests/support/gui_helpers.py; test arguments "redefine" them.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from fmf_desktop.collection import Collection
+from fmf_desktop.library import Library, NewExample
+from tests.support.gui_helpers import (  # noqa: F401 - fixtures
+    WAIT_MS,
+    gui_settings,
+    open_window,
+    real_window,
+    screenshot,
+    shared_recognizer,
+    wait_for_result,
+    write_photo,
+)
+
+
+def figure_photo(path, seed):
+    """A made-up 'figure' (coloured discs on a plain background), drawn by our code."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    img = np.full((360, 300, 3), rng.integers(0, 255, 3), np.uint8)
+    for _ in range(6):
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        centre = tuple(int(c) for c in rng.integers(40, 260, 2))
+        cv2.circle(img, centre, int(rng.integers(15, 80)), colour, -1)
+    cv2.imwrite(str(path), img)
+    return path
+
+
+def library_of(window) -> Library:
+    return window.teaching.library
+
+
+def wait_taught(qtbot, window, action):
+    with qtbot.waitSignal(window.teaching.taught, timeout=WAIT_MS) as blocker:
+        action()
+    return blocker.args[0]
+
+
+def wait_thumbnails(qtbot, dialog):
+    qtbot.waitUntil(lambda: dialog._pending == 0, timeout=WAIT_MS)
+
+
+def test_teach_dialog_teaches_a_figure_that_is_then_recognised(real_window, qtbot, tmp_path,
+                                                               artifacts_dir):
+    window = real_window
+    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
+    photo = figure_photo(tmp_path / "dragon.png", 3)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff definitely not a jpeg")
+
+    dialog = window.teaching.open_teach_dialog()
+    assert not dialog.ok_button.isEnabled()  # no name, no photo yet
+    dialog.add_photos([str(photo), str(broken)])
+    wait_thumbnails(qtbot, dialog)
+    assert dialog.photo_count() == 1  # the unreadable file is left out ...
+    assert "broken.jpg" in dialog.problem_label.text()  # ... and the user is told why
+    assert not dialog.ok_button.isEnabled()
+    dialog.name_edit.setText("My Dragon")
+    dialog.franchise_edit.setText("Homemade")
+    assert dialog.ok_button.isEnabled()
+    screenshot(dialog, artifacts_dir / "teach_dialog.png")
+    assert wait_taught(qtbot, window, dialog.accept) == "My Dragon"
+
+    (fig,) = library_of(window).figures()
+    assert (fig.name, fig.franchise, fig.examples) == ("My Dragon", "Homemade", 1)
+    # Recognition uses it at once, without retraining.
+    window.open_paths([str(photo)])
+    result = wait_for_result(qtbot, window)
+    best = result.figurines[0].best
+    assert (best.name, best.character.taught) == ("My Dragon", True)
+    assert result.figurines[0].decision == "known"
+    screenshot(window, artifacts_dir / "window_taught_result.png")
+
+
+def test_correcting_a_result_stores_the_crop_and_fixes_the_answer(real_window, qtbot, tmp_path,
+                                                                  artifacts_dir):
+    window = real_window
+    window.open_paths([str(figure_photo(tmp_path / "cat.png", 5))])
+    wait_for_result(qtbot, window)
+    assert window.teaching.result_actions.isVisible()
+    before = window.session.current_item().result.figurines[0]
+    assert before.best.name != "Shelf Cat"
+
+    dialog = window.teaching.correct_current()
+    assert dialog.suggestion_list.count() == len(before.top)  # the top-5 to pick from
+    assert dialog.photo_count() == 1  # the crop being corrected
+    dialog.name_edit.setText("Shelf Cat")
+    screenshot(dialog, artifacts_dir / "correction_dialog.png")
+    wait_taught(qtbot, window, dialog.accept)
+
+    (fig,) = library_of(window).figures()
+    (example,) = library_of(window).examples(fig.id)
+    assert example.source == "correction: cat.png" and example.thumbnail
+    # The open photo is identified again with the correction.
+    qtbot.waitUntil(
+        lambda: window.session.current_item().result.figurines[0].best.name == "Shelf Cat",
+        timeout=WAIT_MS)
+    assert window.results_panel.heading.text() == "Shelf Cat"
+
+
+def test_picking_a_suggested_character_uses_its_name_and_franchise(real_window, qtbot,
+                                                                    tmp_path):
+    window = real_window
+    window.open_paths([str(figure_photo(tmp_path / "x.png", 8))])
+    fig = wait_for_result(qtbot, window).figurines[0]
+    dialog = window.teaching.correct_current()
+    dialog.suggestion_list.setCurrentRow(2)
+    third = fig.top[2]
+    assert dialog.name_edit.text() == third.name
+    assert dialog.franchise_edit.text() == third.franchise
+    assert dialog.request().character == third.character
+    dialog.reject()
+
+
+def test_add_to_collection_keeps_thumbnail_name_and_shop_links(real_window, qtbot, tmp_path,
+                                                                monkeypatch, artifacts_dir):
+    window = real_window
+    window.open_paths([str(figure_photo(tmp_path / "fig.png", 11))])
+    fig = wait_for_result(qtbot, window).figurines[0]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.results_panel.choose_candidate(1)  # the user picked the second match
+    assert window.teaching.add_current_to_collection()
+    (item,) = window.teaching.collection.items()
+    assert item.name == fig.top[1].name and item.franchise == fig.top[1].franchise
+    assert item.thumbnail and item.thumbnail[:2] == b"\xff\xd8"
+    assert item.shops and all(url.startswith("https://") for _, url in item.shops)
+    view = window.teaching.open_collection()
+    assert view.proxy.rowCount() == 1
+    screenshot(view, artifacts_dir / "collection_after_add.png")
+
+
+def test_unsure_result_asks_before_adding_to_the_collection(real_window, qtbot, tmp_path,
+                                                            monkeypatch):
+    window = real_window
+    window.open_paths([str(figure_photo(tmp_path / "fig.png", 12))])
+    fig = wait_for_result(qtbot, window).figurines[0]
+    if fig.decision != "unsure":
+        pytest.skip("the model is sure about this made-up picture")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    assert not window.teaching.add_current_to_collection()
+    assert asked and len(window.teaching.collection) == 0
+    assert window.teaching.result_actions.correct_button.text() == "Not sure? Name it…"
+
+
+def test_library_dialog_renames_deletes_exports_and_imports(real_window, qtbot, tmp_path,
+                                                            monkeypatch, artifacts_dir):
+    window = real_window
+    lib = library_of(window)
+    rng = np.random.default_rng(0)
+    thumb = _thumb()
+    lib.teach("Rin", [NewExample(rng.normal(size=16), thumb)], franchise="Vocaloid")
+    lib.teach("Miku", [NewExample(rng.normal(size=16), thumb),
+                       NewExample(rng.normal(size=16), thumb)])
+    dialog = window.teaching.open_library_dialog()
+    assert dialog.figure_list.count() == 2
+    screenshot(dialog, artifacts_dir / "library_dialog.png")
+
+    dialog.figure_list.setCurrentRow(0)  # Miku (sorted by name)
+    assert dialog.example_list.count() == 2
+    dialog.name_edit.setText("Hatsune Miku")
+    with qtbot.waitSignal(dialog.changed, timeout=1000):
+        assert dialog.save_edits()
+    assert lib.find("Hatsune Miku") is not None
+
+    dialog.name_edit.setText("rin")  # clash
+    assert not dialog.save_edits()
+    assert "already exists" in dialog.status_label.text()
+
+    out = tmp_path / "figures.fmflib"
+    dialog.export_to(str(out))
+    qtbot.waitUntil(lambda: "Exported 2" in dialog.status_label.text(), timeout=WAIT_MS)
+    assert out.is_file()
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.figure_list.setCurrentRow(0)
+    dialog.delete_current_figure()
+    assert [f.name for f in lib.figures()] == ["Rin"]
+
+    dialog.import_from(str(out))
+    qtbot.waitUntil(lambda: "Imported" in dialog.status_label.text(), timeout=WAIT_MS)
+    assert "1 new figure(s), 1 merged" in dialog.status_label.text()
+    assert sorted(f.name for f in lib.figures()) == ["Hatsune Miku", "Rin"]
+
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    dialog.import_from(str(bad))
+    qtbot.waitUntil(lambda: "not a Find My Figurine library" in dialog.status_label.text(),
+                    timeout=WAIT_MS)
+    assert not dialog.status_label.text().startswith("LibraryError")
+
+
+def test_an_unusable_library_is_explained_and_recognition_still_works(
+        qtbot, gui_settings, shared_recognizer, tmp_path, monkeypatch, artifacts_dir):
+    # A file where the app data folder should be: fails for root too (chmod would not).
+    blocker = tmp_path / "appdata"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("FMF_DATA_DIR", str(blocker / "sub"))
+    window = open_window(qtbot, gui_settings, lambda threads: shared_recognizer)
+    try:
+        text = window.message_bar.text()
+        assert "Could not" in text and "Recognition still works" in text
+        assert not window.teaching.teach_action.isEnabled()
+        window.open_paths([str(write_photo(tmp_path / "p.png"))])
+        assert wait_for_result(qtbot, window).figurines
+        # Opening a photo hides the notice; the disabled buttons still say why.
+        actions = window.teaching.result_actions
+        assert not actions.correct_button.isEnabled()
+        assert "figure library" in actions.correct_button.toolTip()
+        screenshot(window, artifacts_dir / "window_library_unavailable.png")
+    finally:
+        window.session.wait_idle(WAIT_MS)
+
+
+def test_teach_and_collection_survive_reopening_the_app(qtbot, gui_settings, shared_recognizer,
+                                                        tmp_path):
+    window = open_window(qtbot, gui_settings, lambda threads: shared_recognizer)
+    window.teaching.library.teach("Kept", [NewExample(np.ones(8, np.float32))])
+    path = window.teaching.library.path
+    window.teaching.close()
+    window.session.wait_idle(WAIT_MS)
+    with Library(path) as lib:
+        assert [f.name for f in lib.figures()] == ["Kept"]
+    with Collection(path.parent / "collection.sqlite3") as col:
+        assert len(col) == 0
+
+
+def _thumb() -> bytes:
+    from fmf_desktop.library import make_thumbnail
+
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[:, :32] = (200, 80, 40)
+    return make_thumbnail(img)
