@@ -14,6 +14,7 @@ import numpy as np
 
 from fmf_desktop.results import Box
 from training.make_sample import shelf_photo
+from training.train_locator import HELD_OUT_PREFIXES
 
 
 def drawn_shelf(
@@ -29,11 +30,15 @@ def drawn_shelf(
 
 
 def pick_faces(holoen_dir: Path, count: int, seed: int = 0) -> list[Path]:
-    """One face crop from each of ``count`` different characters (deterministic)."""
+    """One face crop from each of ``count`` different characters (deterministic), only
+    from illustrations the head locator was not trained on."""
     rng = random.Random(seed)
     chars = sorted(p for p in holoen_dir.iterdir() if p.is_dir())
     rng.shuffle(chars)
-    return [rng.choice(sorted(c.glob("*.jpg"))) for c in chars[:count]]
+    return [
+        rng.choice(sorted(p for p in c.glob("*.jpg") if p.name.startswith(HELD_OUT_PREFIXES)))
+        for c in chars[:count]
+    ]
 
 
 def photo_background(lego_dir: Path | None, width: int, height: int, seed: int = 0) -> np.ndarray:
