@@ -242,3 +242,24 @@ def _thumb() -> bytes:
     img = np.zeros((64, 64, 3), np.uint8)
     img[:, :32] = (200, 80, 40)
     return make_thumbnail(img)
+
+
+def test_camera_captures_can_be_taught(real_window, qtbot, tmp_path):
+    window = real_window
+    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
+    import cv2
+
+    frame = cv2.cvtColor(cv2.imread(str(figure_photo(tmp_path / "f.png", 21))),
+                         cv2.COLOR_BGR2RGB)
+    frames = [None, frame]  # first press: camera not running yet
+    window.teaching.capture = lambda: frames.pop(0)
+    dialog = window.teaching.open_teach_dialog()
+    assert dialog.capture_button.isVisibleTo(dialog)
+    dialog.capture_frame()
+    assert "camera mode" in dialog.problem_label.text() and dialog.photo_count() == 0
+    dialog.capture_frame()
+    assert dialog.photo_count() == 1
+    dialog.name_edit.setText("Desk Robot")
+    wait_taught(qtbot, window, dialog.accept)
+    (fig,) = library_of(window).figures()
+    assert [e.source for e in library_of(window).examples(fig.id)] == ["camera"]

@@ -231,8 +231,8 @@ class TeachDialog(QDialog):
     def capture_frame(self) -> None:
         frame = self._capture() if self._capture is not None else None
         if frame is None:
-            self._show_problems(["The camera has no picture right now. Start it and try "
-                                 "again."])
+            self._show_problems(["The camera has no picture right now. Start it in camera "
+                                 "mode (Ctrl+K), point it at the figure, then capture."])
             return
         self.add_crop(frame, "camera")
 

@@ -57,7 +57,8 @@ class TeachingController(QObject):
         super().__init__(window)
         self.window = window
         self.session = window.session
-        self.capture = capture  # camera frame grabber for the teach dialog, if any
+        # Camera frame grabber for the teach dialog; by default the camera mode's frame.
+        self.capture = capture or self._camera_frame
         self._runner = JobRunner(1, self)
         self.matcher: Any = None
         self.library: Library | None = None
@@ -139,6 +140,16 @@ class TeachingController(QObject):
         self.teach_action.setEnabled(self.library is not None)
         self.library_action.setEnabled(self.library is not None)
         self.collection_action.setEnabled(self.collection is not None)
+
+    def _camera_frame(self) -> Any:
+        """The camera page's latest frame (RGB), or None when the camera is not running."""
+        page = getattr(self.window, "camera_page", None)
+        # CameraPage keeps its live bridge private; it has no public frame accessor yet.
+        bridge = getattr(page, "_bridge", None)
+        latest = getattr(bridge, "latest", None)
+        frame = getattr(latest, "frame", None)
+        rgb = getattr(frame, "rgb", None)
+        return None if rgb is None else rgb.copy()
 
     def selected_figurine(self) -> tuple[Any, Figurine] | None:
         item = self.session.current_item()
@@ -261,7 +272,6 @@ class TeachingController(QObject):
 
         def work() -> tuple[Any, list[str]]:
             from fmf_desktop.imaging import ImageLoadError, load_image
-            from fmf_desktop.library import make_thumbnail
             from fmf_desktop.teaching import (
                 current_model_key,
                 example_from_crop,
@@ -277,9 +287,9 @@ class TeachingController(QObject):
                     continue
                 crop = teach_crop(recognizer, image.rgb, whole_image=request.whole_image)
                 examples.append(example_from_crop(crop, path))
-            for rgb in crops:  # camera captures
-                (_, emb), = recognizer.classify_crops([rgb])
-                examples.append(NewExample(emb, make_thumbnail(rgb), "camera"))
+            for rgb in crops:  # camera frames: find the figurine like in a photo
+                crop = teach_crop(recognizer, rgb, whole_image=request.whole_image)
+                examples.append(example_from_crop(crop, "camera"))
             if not examples:
                 raise LibraryError("Nothing was taught: none of the photos could be read.\n"
                                    + "\n".join(problems))
