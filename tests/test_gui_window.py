@@ -111,6 +111,8 @@ def test_several_dropped_files_queue_up_with_next_and_previous(scripted_window, 
     for i in range(3):
         wait_for_result(qtbot, window, i)
     assert window.windowTitle().startswith("p0.png")
+    # Memory stays bounded: finished photos the user is not looking at keep only results.
+    assert [it.loaded is not None for it in window.session.items] == [True, False, False]
     window.next_action.trigger()
     assert "Photo 2 of 3" in window.position_label.text()
     assert window.windowTitle().startswith("p1.png")
@@ -227,3 +229,15 @@ def test_recent_files_menu_reopens_photos_and_drops_missing_ones(scripted_window
     entries[0].trigger()
     assert "no longer exists" in window.message_bar.text()
     assert window.settings.recent_files() == []
+
+
+def test_dropping_a_folder_queues_the_photos_in_it(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    folder = tmp_path / "shelf photos"
+    folder.mkdir()
+    for name in ("b.jpg", "a.png"):
+        write_photo(folder / name)
+    (folder / "notes.txt").write_text("not a photo")
+    assert drop(window, file_mime(folder))
+    assert [it.label for it in window.session.items] == ["a.png", "b.jpg"]
+    wait_for_result(qtbot, window, 1)
