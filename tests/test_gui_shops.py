@@ -15,6 +15,7 @@ from fmf_desktop.shops import shop_links
 from tests.support.gui_helpers import (  # noqa: F401 - fixtures
     gui_settings,
     sample_photo,
+    screenshot,
     scripted_window,
     wait_for_result,
 )
@@ -69,7 +70,7 @@ def test_picking_another_match_changes_the_shop_links(scripted_window, fake_open
 
 
 def test_when_the_browser_fails_the_url_is_shown_with_a_copy_button(scripted_window,
-                                                                   monkeypatch):
+                                                                   monkeypatch, artifacts_dir):
     fake = FakeOpenUrl(result=False)
     monkeypatch.setattr(QDesktopServices, "openUrl", fake)
     url = "https://example.com/search?q=Gawr+Gura+figure"
@@ -78,6 +79,7 @@ def test_when_the_browser_fails_the_url_is_shown_with_a_copy_button(scripted_win
     assert len(dialogs) == 1 and dialogs[0].isVisible()
     dialog = dialogs[0]
     assert dialog.url_field.text() == url
+    screenshot(dialog, artifacts_dir / "gui_url_dialog.png")
     dialog.copy_button.click()
     assert QGuiApplication.clipboard().text() == url
     dialog.close()

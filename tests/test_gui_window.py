@@ -175,7 +175,7 @@ def test_paste_without_an_image_explains_itself(scripted_window):
     assert window.session.items == []
 
 
-def test_dropped_web_address_asks_to_save_the_image_first(scripted_window):
+def test_dropped_web_address_asks_to_save_the_image_first(scripted_window, artifacts_dir):
     window = scripted_window
     mime = QMimeData()
     mime.setUrls([QUrl("https://example.com/figure.jpg")])
@@ -184,6 +184,7 @@ def test_dropped_web_address_asks_to_save_the_image_first(scripted_window):
     assert "Save the image" in text and "never downloads" in text
     assert window.session.items == []
     assert window.pages.currentWidget() is window.empty_state
+    screenshot(window, artifacts_dir / "gui_web_url.png")
 
 
 def test_window_appears_before_the_model_has_loaded(qtbot, gui_settings, tmp_path):
