@@ -49,6 +49,7 @@ def test_teach_stores_figure_with_examples_and_thumbnails(lib):
     assert fig.character.id == "Hatsune Miku" and fig.character.taught
     examples = lib.examples(fig.id)
     assert [e.source for e in examples] == ["photo-1.jpg", "photo-2.jpg"]
+    assert lib.cover_thumbnails() == {fig.id: examples[0].thumbnail}
     assert decode_thumbnail(examples[0].thumbnail).shape == (40, 30, 3)
 
 

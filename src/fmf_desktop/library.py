@@ -242,6 +242,15 @@ class Library:
         )
         return [Example(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
+    def cover_thumbnails(self) -> dict[int, bytes]:
+        """The first example's thumbnail of every figure (one query, for list icons)."""
+        rows = self._db.query(
+            "SELECT e.figure_id, e.thumbnail FROM examples e JOIN ("
+            " SELECT figure_id, MIN(id) AS first FROM examples"
+            " WHERE thumbnail IS NOT NULL GROUP BY figure_id) f ON e.id = f.first"
+        )
+        return {int(r[0]): bytes(r[1]) for r in rows}
+
     def embedding_table(self, model: str, dim: int | None = None) -> EmbeddingTable:
         """All examples embedded by ``model`` (and of size ``dim`` when given)."""
         figures = self.figures()

@@ -59,7 +59,7 @@ class LibraryDialog(QDialog):
 
         self.figure_list = QListWidget()
         self.figure_list.setAccessibleName("Taught figures")
-        self.figure_list.setIconSize(QSize(THUMB // 2, THUMB // 2))
+        self.figure_list.setIconSize(QSize(THUMB * 2 // 3, THUMB * 2 // 3))
         self.figure_list.currentItemChanged.connect(lambda *_: self._show_figure())
 
         self.name_edit = QLineEdit()
@@ -154,6 +154,7 @@ class LibraryDialog(QDialog):
         select_id = select_id if select_id is not None else (current.id if current else None)
         try:
             figures = self.library.figures()
+            covers = self.library.cover_thumbnails()
         except LibraryError as exc:
             self.show_status(str(exc), error=True)
             return
@@ -162,7 +163,7 @@ class LibraryDialog(QDialog):
         row_to_select = 0
         for row, fig in enumerate(figures):
             text = fig.name + (f"\n{fig.franchise}" if fig.franchise else "")
-            item = QListWidgetItem(f"{text}\n{fig.examples} photo(s)")
+            item = QListWidgetItem(_icon(covers.get(fig.id)), f"{text}\n{fig.examples} photo(s)")
             item.setData(Qt.ItemDataRole.UserRole, fig)
             item.setToolTip(f"{fig.name} — taught {fig.created[:10]}")
             self.figure_list.addItem(item)
@@ -196,16 +197,12 @@ class LibraryDialog(QDialog):
         except LibraryError as exc:
             self.show_status(str(exc), error=True)
             examples = []
-        first_icon = None
         for ex in examples:
             icon = _icon(ex.thumbnail)
-            first_icon = first_icon or icon
             item = QListWidgetItem(icon, ex.created[:10])
             item.setData(Qt.ItemDataRole.UserRole, ex.id)
             item.setToolTip(ex.source or "example")
             self.example_list.addItem(item)
-        if first_icon is not None and self.figure_list.currentItem() is not None:
-            self.figure_list.currentItem().setIcon(first_icon)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
