@@ -105,6 +105,7 @@ class PhotoSession(QObject):
         self._factory = recognizer_factory
         self._threads = threads
         self._threshold = unsure_threshold
+        self._loading_threads = threads
         self.recognizer: Any = None
         self.matcher: Any = None  # taught-figure matcher, set by the teaching feature
         self.model_state: ModelState = "idle"
@@ -124,13 +125,18 @@ class PhotoSession(QObject):
             return
         self.model_state = "loading"
         self.model_state_changed.emit("loading", "Loading the recognition model…")
-        threads = self._threads
+        threads = self._loading_threads = self._threads
         self._model_runner.submit(
             "model", lambda: self._factory(threads), self._on_model_loaded, self._on_model_failed
         )
 
     def _on_model_loaded(self, _key: object, recognizer: Any) -> None:
         self.recognizer = recognizer
+        if self._loading_threads != self._threads:
+            # The thread setting changed while loading: load again with the new value.
+            self.model_state = "idle"
+            self.start_model_loading()
+            return
         self.model_state = "ready"
         count = len(getattr(recognizer, "classes", []) or [])
         self.model_state_changed.emit("ready", f"Model ready: knows {count} characters")
@@ -148,7 +154,7 @@ class PhotoSession(QObject):
         if threads == self._threads:
             return
         self._threads = threads
-        if self.model_state in ("ready", "failed"):
+        if self.model_state in ("ready", "failed"):  # while loading: see _on_model_loaded
             self.model_state = "idle"
             self.start_model_loading()
 
@@ -259,8 +265,8 @@ class PhotoSession(QObject):
     def add_manual_box(self, box: Box) -> bool:
         """Identify what is inside ``box`` and add it (replacing an overlapping box)."""
         item = self.current_item()
-        if item is None or item.loaded is None or self.recognizer is None:
-            return False
+        if item is None or item.loaded is None or item.result is None or self.recognizer is None:
+            return False  # the window says to wait until the photo has been identified
         rgb = item.loaded.rgb
         recognizer, matcher, threshold = self.recognizer, self.matcher, self._threshold
         item.identifying = True
@@ -343,6 +349,7 @@ class PhotoSession(QObject):
         item.decoding = False
         item.loaded, item.display = payload
         self.item_changed.emit(self.index_of(item))
+        self._evict()  # the user may have moved on while this photo was reopening
         self._pump()
 
     def _on_decode_failed(self, item_id: object, message: str) -> None:
