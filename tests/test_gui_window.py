@@ -242,3 +242,37 @@ def test_dropping_a_folder_queues_the_photos_in_it(scripted_window, tmp_path, qt
     assert drop(window, file_mime(folder))
     assert [it.label for it in window.session.items] == ["a.png", "b.jpg"]
     wait_for_result(qtbot, window, 1)
+
+
+def test_decoding_and_identifying_run_off_the_gui_thread(qtbot, gui_settings, tmp_path,
+                                                         monkeypatch):
+    """What keeps the window responsive with a 50 MP photo: the slow steps never run on
+    the GUI thread (speed itself is measured in benchmarks/bench_gui.py)."""
+    import threading
+
+    import fmf_desktop.imaging as imaging
+
+    threads: dict[str, str] = {}
+    real_load = imaging.load_image
+
+    def load_image(*args, **kwargs):
+        threads["decode"] = threading.current_thread().name
+        return real_load(*args, **kwargs)
+
+    class Recorder(ScriptedRecognizer):
+        def identify(self, rgb, **kwargs):
+            threads["identify"] = threading.current_thread().name
+            return super().identify(rgb, **kwargs)
+
+    def factory(t):
+        threads["load model"] = threading.current_thread().name
+        return Recorder(t)
+
+    monkeypatch.setattr(imaging, "load_image", load_image)
+    window = open_window(qtbot, gui_settings, factory)
+    window.open_paths([str(write_photo(tmp_path / "big.png", size=(1600, 1200)))])
+    wait_for_result(qtbot, window)
+    window.session.wait_idle(WAIT_MS)
+    main = threading.main_thread().name
+    assert set(threads) == {"decode", "identify", "load model"}
+    assert main not in threads.values(), threads
