@@ -79,28 +79,36 @@ def _run_gui(clip: Path, engine, proc) -> dict[str, float]:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from fmf_desktop._qt.camera_view import CameraView
+    from fmf_desktop._qt.camera_devices import CameraWatcher
+    from fmf_desktop._qt.camera_page import CameraPage
     from fmf_desktop.live.sources import VideoFileSource
 
     app = QApplication.instance() or QApplication([])
-    view = CameraView(engine_factory=lambda: engine)
-    view.resize(1280, 800)
-    view.show()
-    painted: list[float] = []
-    updates = []
-    view.framePainted.connect(lambda: painted.append(time.monotonic()))
-    view.liveUpdated.connect(updates.append)
-    proc.cpu_percent(None)
-    t0 = time.monotonic()
-    view.start_source(VideoFileSource(clip))
-    while view.is_running():
+    with tempfile.TemporaryDirectory() as tmp:
+        page = CameraPage(lambda: engine, watcher=CameraWatcher(lister=list),
+                          settings=QSettings(str(Path(tmp) / "s.ini"),
+                                             QSettings.Format.IniFormat))
+        page.resize(1280, 800)
+        page.show()
+        painted: list[float] = []
+        updates: list = []
+        page.view.frame_painted.connect(lambda: painted.append(time.monotonic()))
+        page.live_updated.connect(updates.append)
         app.processEvents()
-        time.sleep(0.002)
-    wall = time.monotonic() - t0
-    cpu = proc.cpu_percent(None)
-    view.stop()
+        proc.cpu_percent(None)
+        t0 = time.monotonic()
+        page.start_source(VideoFileSource(clip))
+        while page.state != "ended":
+            app.processEvents()
+            time.sleep(0.001)
+        wall = time.monotonic() - t0
+        cpu = proc.cpu_percent(None)
+        page.shutdown()
+        page.deleteLater()
+        app.processEvents()
     return _figures(painted, updates, wall, cpu)
 
 

@@ -20,10 +20,16 @@ if TYPE_CHECKING:  # importing the live core pulls in OpenCV; not needed to draw
     from fmf_desktop.live.pipeline import LiveFigurine, LiveUpdate
     from fmf_desktop.results import Box, Figurine
 
-KNOWN = QColor(46, 175, 80)
-UNSURE = QColor(245, 140, 20)
-PENDING = QColor(180, 180, 180)
-SELECTED = QColor(64, 156, 255)
+#: Box colours by kind.  Kinds are compared as strings, never as QColors: comparing
+#: QColor objects with == on every paint crashed PySide6 6.12 / Python 3.11 (a refcount
+#: bug that slowly releases None: "none_dealloc" after a few thousand frames).
+COLORS = {
+    "known": (46, 175, 80),
+    "unsure": (245, 140, 20),
+    "pending": (180, 180, 180),
+    "selected": (64, 156, 255),
+}
+DARK_TEXT = {"unsure", "pending"}
 #: Don't extrapolate a box further than this (s): after a stall, better stale than wild.
 MAX_EXTRAPOLATION = 0.4
 
@@ -154,26 +160,27 @@ class CameraView(QWidget):
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             if self._frozen is not None:
                 for i, fig in enumerate(self._frozen):
-                    color = KNOWN if fig.decision == "known" else UNSURE
-                    self._draw_box(p, self._map(fig.box), photo_caption(fig),
-                                   SELECTED if i == self._selected else color,
+                    kind = "selected" if i == self._selected else fig.decision
+                    self._draw_box(p, self._map(fig.box), photo_caption(fig), kind,
+                                   dashed=fig.decision == "unsure",
                                    selected=i == self._selected)
             elif self._update is not None and not self._dimmed:
                 dt = min(max(0.0, self._frame_t - self._update.t), MAX_EXTRAPOLATION)
                 for fig in self._update.figurines:
-                    color = (PENDING if fig.character is None
-                             else KNOWN if fig.decision == "known" else UNSURE)
+                    kind = "pending" if fig.character is None else fig.decision
                     rect = self._map(fig.box, fig.vx * dt, fig.vy * dt)
-                    self._draw_box(p, rect, live_caption(fig), color)
+                    self._draw_box(p, rect, live_caption(fig), kind,
+                                   dashed=kind == "unsure")
         if self._banner:
             self._draw_banner(p)
         p.end()
         self.frame_painted.emit()
 
-    def _draw_box(self, p: QPainter, rect: QRectF, caption: tuple[str, str], color: QColor,
-                  selected: bool = False) -> None:
+    def _draw_box(self, p: QPainter, rect: QRectF, caption: tuple[str, str], kind: str,
+                  *, dashed: bool = False, selected: bool = False) -> None:
+        color = QColor(*COLORS.get(kind, COLORS["pending"]))
         pen = QPen(color, 4 if selected else 2.5)
-        if color == UNSURE:
+        if dashed:
             pen.setStyle(Qt.PenStyle.DashLine)
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -193,7 +200,7 @@ class CameraView(QWidget):
         x = min(max(0.0, rect.left()), max(0.0, self.width() - text_w))
         tag = QRectF(x, y, text_w, text_h)
         p.fillRect(tag, color)
-        p.setPen(QColor(0, 0, 0) if color in (UNSURE, PENDING) else QColor(255, 255, 255))
+        p.setPen(QColor(0, 0, 0) if kind in DARK_TEXT else QColor(255, 255, 255))
         for i, line in enumerate(lines):
             font = bold if i == 0 else self.font()
             p.setFont(font)
