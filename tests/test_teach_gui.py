@@ -263,3 +263,14 @@ def test_camera_captures_can_be_taught(real_window, qtbot, tmp_path):
     wait_taught(qtbot, window, dialog.accept)
     (fig,) = library_of(window).figures()
     assert [e.source for e in library_of(window).examples(fig.id)] == ["camera"]
+
+
+def test_figures_menu_and_shortcuts_are_listed(real_window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    real_window.show_shortcuts()
+    for name, keys in [("Teach a figure", "Ctrl+T"), ("My collection", "Ctrl+M"),
+                       ("Add to collection", "Ctrl+D"), ("Correct this result", "Ctrl+E")]:
+        assert name in shown[0] and keys in shown[0]
+    menus = [a.text().replace("&", "") for a in real_window.menuBar().actions()]
+    assert menus.index("Figures") == menus.index("Help") - 1

@@ -483,7 +483,8 @@ class MainWindow(QMainWindow):
             for a in (self.open_action, self.paste_action, self.prev_action, self.next_action,
                       self.draw_action, self.delete_action, self.undo_action,
                       self.zoom_in_action, self.zoom_out_action, self.fit_action,
-                      self.actual_size_action, self.camera_action, self.settings_action)
+                      self.actual_size_action, self.camera_action, self.settings_action,
+                      *self.teaching.actions())
         ]
         text = "".join(f"<tr><td>{name}</td><td><b>{keys}</b></td></tr>" for name, keys in rows)
         extra = ("<p>Mouse: wheel zooms, drag pans, click a box to select it, "

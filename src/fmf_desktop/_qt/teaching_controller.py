@@ -141,6 +141,11 @@ class TeachingController(QObject):
         self.library_action.setEnabled(self.library is not None)
         self.collection_action.setEnabled(self.collection is not None)
 
+    def actions(self) -> list[QAction]:
+        """The Figures menu's actions (for the keyboard shortcut overview)."""
+        return [self.teach_action, self.correct_action, self.add_action, self.library_action,
+                self.collection_action]
+
     def _camera_frame(self) -> Any:
         """The camera page's latest frame (RGB), or None when the camera is not running."""
         page = getattr(self.window, "camera_page", None)
