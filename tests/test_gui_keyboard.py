@@ -60,3 +60,17 @@ def test_starting_with_a_photo_opens_it(qtbot, gui_settings, tmp_path):
     assert window.windowTitle().startswith("given.png")
     assert len(result.figurines) == 2
     window.session.wait_idle()
+
+
+def test_without_a_display_the_app_says_so_instead_of_crashing():
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}  # no DISPLAY, no QT_QPA_PLATFORM
+    code = ("import sys; from fmf_desktop._qt.app import run_gui; "
+            "sys.exit(run_gui([]))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
+    if sys.platform.startswith("linux"):
+        assert done.returncode == 2
+        assert "fmf-desktop identify" in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -68,7 +69,22 @@ def start(window: MainWindow, paths: list[str]) -> None:
     QTimer.singleShot(0, window.session.start_model_loading)
 
 
+def no_display_reason(environ: dict[str, str] | None = None) -> str | None:
+    """Why the window cannot open here, or None. Qt would abort the process instead."""
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+            "On a headless machine use `fmf-desktop identify PHOTO`.")
+
+
 def run_gui(paths: list[str]) -> int:
+    reason = no_display_reason()
+    if reason is not None:
+        print(f"fmf-desktop: the window cannot open: {reason}", file=sys.stderr)
+        return 2
     app = make_application()
     window = build_window()
     start(window, list(paths))

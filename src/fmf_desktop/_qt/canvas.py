@@ -213,6 +213,11 @@ class PhotoCanvas(QGraphicsView):
         return self._draw_mode
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.RightButton and self._pixmap_item is not None:
+            # Right-click selects the box first, so its context menu acts on that box.
+            hit = self._box_at(event.position().toPoint())
+            if hit is not None and hit.index != self._selected:
+                self.figurine_selected.emit(hit.index)
         if event.button() != Qt.MouseButton.LeftButton or self._pixmap_item is None:
             super().mousePressEvent(event)
             return
