@@ -56,10 +56,10 @@ def test_empty_window_tells_a_new_user_what_to_do(scripted_window, artifacts_dir
     screenshot(window, artifacts_dir / "gui_empty.png")
 
 
-def test_dropping_a_file_shows_results(real_window, artifacts_dir):
+def test_dropping_a_file_shows_results(real_window, qtbot, artifacts_dir):
     window = real_window
     assert drop(window, file_mime(sample_photo()))
-    result = wait_for_result(qtbot_of(window), window)
+    result = wait_for_result(qtbot, window)
     assert window.pages.currentWidget() is window.splitter
     assert result.figurines, "the sample photo should give at least one figurine"
     # One labelled box per figurine on the photo, and the top-5 in the panel.
@@ -72,13 +72,6 @@ def test_dropping_a_file_shows_results(real_window, artifacts_dir):
     assert panel.heading.text() == expected
     assert panel.shop_buttons, "shop buttons for the best match"
     screenshot(window, artifacts_dir / "gui_result_real_model.png")
-
-
-def qtbot_of(window):
-    # pytest-qt's qtbot is only a fixture; this tiny adapter gives waitUntil to helpers.
-    from pytestqt.qtbot import QtBot
-
-    return QtBot(window)
 
 
 def test_results_show_names_confidence_and_not_sure(scripted_window, tmp_path, qtbot,
