@@ -29,7 +29,8 @@ def drop(window, mime: QMimeData) -> bool:
     """Deliver a real drag-enter + drop to the window; returns whether it was accepted."""
     pos = QPoint(window.width() // 2, window.height() // 2)
     actions = Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(QPointF(pos), actions, mime, Qt.MouseButton.LeftButton,
+    # QPoint: the one constructor every supported PySide6 (6.6+) has.
+    enter = QDragEnterEvent(pos, actions, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     if not enter.isAccepted():
