@@ -159,3 +159,18 @@ def test_captions_of_overlapping_boxes_do_not_cover_each_other(qtbot):
     selected = canvas.box_items[1]
     corner = canvas.mapFromScene(selected.rect().topLeft())
     assert (corner - canvas.mapFromScene(selected.label.pos())).manhattanLength() <= 2
+
+
+def test_right_click_selects_the_box_and_offers_box_actions(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    window.open_paths([str(write_photo(tmp_path / "shelf.png", size=(800, 600)))])
+    result = wait_for_result(qtbot, window)
+    box = result.figurines[1].box
+    centre = view_point(window.canvas, box.x + box.w / 2, box.y + box.h / 2)
+    qtbot.mousePress(window.canvas.viewport(), Qt.MouseButton.RightButton, pos=centre)
+    qtbot.mouseRelease(window.canvas.viewport(), Qt.MouseButton.RightButton, pos=centre)
+    assert window.canvas.selected_index == 1
+    menu = [a.text().replace("&", "") for a in window.canvas.actions()]
+    assert "Delete box" in menu and "Draw box" in menu
+    window.delete_action.trigger()
+    assert [f.box for f in figurines(window)] == [result.figurines[0].box]

@@ -232,6 +232,10 @@ class MainWindow(QMainWindow):
         self.canvas.box_drawn.connect(self._on_box_drawn)
         self.canvas.delete_requested.connect(self.delete_box)
         self.canvas.draw_mode_changed.connect(self.draw_action.setChecked)
+        # Right-click on the photo offers the box and zoom actions (with their shortcuts).
+        self.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.canvas.addActions([self.draw_action, self.delete_action, self.undo_action,
+                                self.zoom_in_action, self.zoom_out_action, self.fit_action])
         self.results_panel.figurine_selected.connect(self._select_figurine)
         self.results_panel.shop_requested.connect(self._open_shop)
 
