@@ -159,8 +159,9 @@ class ResultsPanel(QScrollArea):
                 unsure=True,
             )
         else:
-            manual = " (box drawn by hand)" if figurine.origin == "manual" else ""
-            self._set_heading(best.name, best.franchise + manual, "", unsure=False)
+            origin = {"manual": " (box drawn by hand)", "whole-image": " (whole photo)"}
+            note = origin.get(figurine.origin, "")
+            self._set_heading(best.name, best.franchise + note, "", unsure=False)
         self._set_candidates(figurine.top)
 
     @property
