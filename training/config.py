@@ -1,0 +1,54 @@
+"""Settings for one training run; every step reads the same object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_work_dir() -> Path:
+    """Outside git: the catalog, cached weights, activations and checkpoints live here."""
+    return Path(os.environ.get("FMF_TRAIN_WORK", Path.home() / ".cache" / "fmf" / "training"))
+
+
+@dataclass
+class TrainConfig:
+    data_dir: Path = PROJECT_ROOT.parent / "shared" / "data" / "holoen-faces"
+    work_dir: Path = field(default_factory=default_work_dir)
+    assets_dir: Path = PROJECT_ROOT / "assets"
+    weights: str = "nsfwjs"  # imagenet (Keras hub, needs internet) | nsfwjs (offline) | none
+    seed: int = 0
+    input_size: int = 224  # the crops are 224 px; 299 costs 1.8x the compute for no new detail
+    frozen_until: str = "mixed5"  # last block that keeps its ImageNet weights
+    train_views: int = 2  # cached activations per training image (view 0 is clean)
+    val_fraction: float = 0.15
+    epochs: int = 6
+    batch_size: int = 32
+    learning_rate: float = 3e-4
+    label_smoothing: float = 0.1
+    embedding_dim: int = 256
+    few_shot_holdout: tuple[str, ...] = ("kronii", "mococo", "sana")
+    max_images_per_class: int | None = None  # tests train tiny models on a few images
+
+    @property
+    def catalog(self) -> Path:
+        return self.work_dir / "catalog.sqlite"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.work_dir / "cache"
+
+    @property
+    def features_dir(self) -> Path:
+        return self.work_dir / "features"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.work_dir / "checkpoints"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.work_dir / "report"

@@ -1,0 +1,222 @@
+"""Export the int8 model, the labels file and the model card into ``assets/``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import PROJECT_ROOT, TrainConfig
+from .convert import tflite_path
+from .labels import DISPLAY_NAMES, write_labels
+
+MAX_MODEL_BYTES = 25 * 1024 * 1024
+REPRODUCE = "python -m training all   # ~1.5 h on a 2-core CPU; see training/README.md"
+
+
+def measure_latency(model_path: Path, runs: int = 30, threads: int = 2) -> float:
+    """Median milliseconds per crop for one invoke (the benchmark script does more)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(model_path), num_threads=threads)
+    runner = interpreter.get_signature_runner()
+    detail = runner.get_input_details()["image"]
+    image = np.zeros(detail["shape"], detail["dtype"])
+    runner(image=image)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        runner(image=image)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def model_card(cfg: TrainConfig, reports: dict, latency_ms: float, size_bytes: int) -> str:
+    ingest, baseline = reports["ingest"], reports["baseline"]
+    evaluation, conversion = reports["evaluation"], reports["conversion"]
+    history = reports.get("history", [])
+    fl, q = evaluation["float"], evaluation["int8"]
+    classes = evaluation["classes"]
+    rows = "\n".join(
+        f"| `{c}` | {DISPLAY_NAMES.get(c, c)} | {q['per_class'][c]['precision']:.2f} | "
+        f"{q['per_class'][c]['recall']:.2f} | {q['per_class'][c]['support']} |"
+        for c in classes
+    )
+    epochs = "\n".join(
+        f"| {h['epoch']} | {h['loss']:.3f} | {_pct(h['val_top1'])} | {_pct(h['val_top5'])} |"
+        for h in history
+    )
+    few = evaluation["few_shot"]
+    few_text = (
+        f"Held out of the classifier: {', '.join(few['held_out'])}. {few['k']} validation images "
+        f"of each are enrolled (mean embedding per character), the rest classified by nearest "
+        f"prototype among the three, over {few['generic']['draws']} random draws:\n\n"
+        f"| embedding | top-1 |\n|---|---|\n"
+        f"| generic half only (frozen ImageNet `{cfg.frozen_until}`, pooled) | "
+        f"{_pct(few['generic']['top1_mean'])} ± {_pct(few['generic']['top1_std'])} |\n"
+        f"| shipped recipe (generic + projection trained on the other 17) | "
+        f"{_pct(few['shipped_recipe']['top1_mean'])} "
+        f"± {_pct(few['shipped_recipe']['top1_std'])} |\n\n"
+        "Limit: for CPU time, the 17-class projection here is trained on frozen pooled "
+        "features; the shipped model's retrained upper blocks saw all 20 characters, so "
+        "this check is not run through the shipped upper blocks."
+        if "generic" in few
+        else "Not run."
+    )
+    ns = q["not_sure"]
+    return f"""# Model card: Find My Figurine character model
+
+`assets/model.tflite` ({size_bytes / 1e6:.1f} MB, full-integer int8 TFLite) names
+{len(classes)} characters of hololive English from a face crop, and gives an embedding that
+the app uses for figures users teach it and for saying "not sure".
+
+## Reproduce
+```
+pip install -e '.[train]'
+{REPRODUCE}
+```
+Each step also runs alone:
+`python -m training ingest|weights|features|baseline|train|convert|evaluate|export`.
+Deterministic for a seed (`--seed`, default {cfg.seed}); interrupted runs resume from the work
+folder (`--work`, default `~/.cache/fmf/training`). `--weights imagenet` uses the Keras hub
+download instead of the offline weights below.
+
+## Model
+- InceptionV3 (`keras.applications`, no top) at {cfg.input_size}x{cfg.input_size} px input.
+  Blocks up to `{cfg.frozen_until}` keep their ImageNet weights (frozen); `mixed6`..`mixed10`
+  are retrained, then global average pooling, dropout, a {cfg.embedding_dim}-d projection and a
+  {len(classes)}-way classifier.
+- Input `image`: 1x{cfg.input_size}x{cfg.input_size}x3 int8, raw RGB 0..255 quantised with the
+  tensor's scale and zero point (scaling to the network's range is inside the graph).
+- Output `probabilities`: softmax of logits / T, with temperature T =
+  {reports["calibration"]["temperature"]:.3f} fitted on validation (minimum NLL).
+- Output `embedding`: L2-normalised concatenation of the L2-normalised pooled
+  `{cfg.frozen_until}` activations (generic ImageNet features: these keep non-anime figures
+  apart) and the L2-normalised trained projection. Re-normalise after dequantising.
+- Size {size_bytes / 1e6:.1f} MB (limit 25 MB); median latency {latency_ms:.1f} ms per crop with
+  2 threads on the 2-core build machine (`python benchmarks/bench_model.py` measures more).
+
+## Data
+`../shared/data/holoen-faces/`: {ingest["files"]} face crops (224x224 JPEG) of 20 characters,
+drawn fan art crawled from Danbooru and face-cropped by a detector, from
+{ingest["groups"]} source illustrations. No licence stated: used for training and evaluation
+only, never redistributed. Ingest (a SQLite catalog with content and perceptual hashes)
+dropped {ingest["duplicates_dropped"]} exact duplicates and {ingest["label_conflicts_dropped"]}
+crops filed under two labels (exact or near-identical copies), and flagged
+{ingest["near_duplicates_flagged"]} near duplicates. The split is by source illustration
+(md5 in the file name), with illustrations joined by a near duplicate kept on one side:
+{ingest["train"]} training and {ingest["val"]} validation images
+({evaluation["val_groups"]} validation illustrations). Every figure below is on that
+group-held-out validation split.
+
+## Pretrained weights (provenance)
+No model hub is reachable on the build machines, so the ImageNet weights come from the npm
+package `nsfwjs@4.4.0` (MIT licence): its InceptionV3 in TensorFlow.js layers format
+(`dist/models/inception_v3/model.min.js` + 6 shards of base64 uint8 tensors, dequantised as
+`q * scale + min`). It was saved from Keras 2.2.4, started from ImageNet weights and had its
+layers from `conv2d_56` (inside `mixed6`) upward fine-tuned for another task. Its 188
+convolution and batch-norm layers map one-to-one onto `keras.applications.InceptionV3`; the
+decoder is `training/weights.py`. Because the upper blocks were re-tuned for another task
+(a linear probe on them scores far below one on `mixed5`), they are retrained here; the lower
+blocks are used as ImageNet features, with inputs scaled x/255 as nsfwjs was trained.
+
+## Training
+Trunk activations (`{cfg.frozen_until}`) cached for {cfg.train_views} views of each training
+image: the clean crop and seeded augmentations towards figurine photos (scale and crop
+jitter, looser framing, flips, exposure/contrast/colour-cast/saturation/gamma shifts, glossy
+highlights, blur, sensor noise, grey images, JPEG re-encoding). {len(history)} epochs of AdamW
+(lr {cfg.learning_rate}, warm-up then cosine decay, weight decay 1e-4, batch {cfg.batch_size}),
+label smoothing {cfg.label_smoothing} against label noise, one random view per image per epoch.
+
+| epoch | loss | val top-1 | val top-5 |
+|---|---|---|---|
+{epochs}
+
+## Results (validation split, grouped by illustration)
+| model | top-1 | top-5 | ECE |
+|---|---|---|---|
+| frozen-feature baseline (logistic regression, pooled `{cfg.frozen_until}`) \
+| {_pct(baseline["top1"])} | {_pct(baseline["top5"])} | |
+| float (Keras) | {_pct(fl["top1"])} | {_pct(fl["top5"])} | {fl["ece"]:.3f} |
+| **int8 (shipped)** | **{_pct(q["top1"])}** | **{_pct(q["top5"])}** | {q["ece"]:.3f} |
+
+int8 against Keras on {conversion["images"]} validation images: top-1 agreement
+{_pct(conversion["top1_agreement"])}, mean embedding cosine {conversion["embedding_cosine"]:.4f}.
+
+"Not sure" threshold (on the calibrated top probability): **{ns["threshold"]:.2f}**, the
+{ns["rule"]}. Cross-fitted over two halves of the validation illustrations (chosen on one
+half, scored on the other): it accepts {_pct(ns["accepted_share"])} of images, and
+{_pct(ns["accepted_accuracy"])} of the accepted are right.
+
+Figures: `docs/model-card/confusion_int8.png`, `docs/model-card/reliability_int8.png`
+(and the float ones).
+
+### Per class (int8)
+| id | name | precision | recall | images |
+|---|---|---|---|---|
+{rows}
+
+### Few-shot check (teaching new characters through the embedding)
+{few_text}
+
+## Known limits
+- Trained on drawn fan-art faces, not photos of figurines. Figurines have simplified,
+  glossy, sculpted faces and are photographed under real light; augmentations push towards
+  that, but no labelled figurine photos exist offline to measure it. Expect lower accuracy
+  and more "not sure" answers on real photos than the figures above, and teach the app your
+  own figures (a few photos) when it is unsure.
+- Only these {len(classes)} characters are bundled; others come back "not sure" or as the
+  nearest look-alike when they share hair colour and style (see the confusion matrix).
+- Labels are noisy (multi-character illustrations, chibi drawings, mis-crops).
+"""
+
+
+def export(cfg: TrainConfig, classes: list[str], log) -> None:
+    source = Path(tflite_path(cfg))
+    size = source.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise SystemExit(f"model is {size / 1e6:.1f} MB, over the 25 MB limit")
+    report_dir = cfg.report_dir
+    reports = {
+        name: json.loads((report_dir / f"{name}.json").read_text())
+        for name in ("ingest", "baseline", "evaluation", "conversion")
+    }
+    reports["calibration"] = json.loads((cfg.work_dir / "calibration.json").read_text())
+    checkpoint = cfg.checkpoint_dir / "checkpoint.json"
+    reports["history"] = (
+        json.loads(checkpoint.read_text())["history"] if checkpoint.exists() else []
+    )
+
+    cfg.assets_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cfg.assets_dir / "model.tflite.tmp"
+    shutil.copyfile(source, tmp)
+    tmp.replace(cfg.assets_dir / "model.tflite")
+    latency = measure_latency(cfg.assets_dir / "model.tflite")
+    int8 = reports["evaluation"]["int8"]
+    write_labels(
+        cfg.assets_dir / "labels.json",
+        classes,
+        unsure_threshold=int8["not_sure"]["threshold"],
+        temperature=reports["calibration"]["temperature"],
+        input_size=cfg.input_size,
+    )
+    (cfg.assets_dir / "MODEL_CARD.md").write_text(
+        model_card(cfg, reports, latency, size), encoding="utf-8"
+    )
+    figures = PROJECT_ROOT / "docs" / "model-card"
+    if cfg.assets_dir.resolve() == (PROJECT_ROOT / "assets").resolve():
+        figures.mkdir(parents=True, exist_ok=True)
+        for png in (report_dir / "figures").glob("*.png"):
+            shutil.copyfile(png, figures / png.name)
+    log(
+        f"  exported {size / 1e6:.1f} MB model, labels and model card to {cfg.assets_dir}; "
+        f"median {latency:.1f} ms per crop"
+    )
