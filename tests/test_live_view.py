@@ -27,6 +27,7 @@ from fmf_desktop.live.sources import (
 )
 from fmf_desktop.recognition import Recognizer
 from tests.support.clips import ShelfClip, make_shelf_clip, pick_recognisable_faces
+from tests.test_live_pipeline import figurine_centred_on
 
 WAIT_MS = 20000
 CHARACTERS = ("gura", "ame", "calli")
@@ -138,15 +139,17 @@ def test_video_file_drives_the_live_view_with_steady_names(make_page, qtbot, she
     seen = defaultdict(list)
     for u in updates:
         for cid, box in shelf_clip.boxes_at(u.frame_index):
-            best = max(u.figurines, key=lambda f: f.box.iou(box), default=None)
-            if best is not None and best.box.iou(box) >= 0.3:
+            best = figurine_centred_on(u.figurines, box)
+            if best is not None:
                 seen[cid].append(best)
     for cid in CHARACTERS:
         figs = seen[cid]
         assert len(figs) >= 0.8 * len(updates), f"{cid} not tracked"
-        track = Counter(f.track for f in figs).most_common(1)[0][0]
-        names = [f.name for f in figs if f.track == track and f.name]
-        assert names and sum(a != b for a, b in zip(names, names[1:], strict=False)) <= 1
+        tracks = Counter(f.track for f in figs)
+        assert tracks.most_common(1)[0][1] >= 0.5 * len(figs), f"{cid}: {tracks}"
+        for t in tracks:  # at most one label change per track while in view
+            names = [f.name for f in figs if f.track == t and f.name]
+            assert sum(a != b for a, b in zip(names, names[1:], strict=False)) <= 1
     assert "figurine" in page.status_line.text()
 
     if stand_in():

@@ -34,6 +34,8 @@ class TrackerConfig:
     match_iou: float = 0.2
     #: Fallback match: centre distance below this fraction of the track's box diagonal.
     match_center_dist: float = 0.5
+    #: A track whose box lies this much inside another track's box is a duplicate.
+    duplicate_overlap: float = 0.6
     #: Drop a track after this many updates without a matching detection.
     max_missed: int = 4
     #: Keep drawing a track for this many missed updates (hides one-off locator misses).
@@ -112,6 +114,14 @@ class TrackView:
     top: tuple[tuple[int, float], ...]  # (class index, smoothed score), best first
 
 
+def _contained(a: Box, b: Box) -> float:
+    """Share of the smaller box's area that lies inside the other box."""
+    ix = max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
+    iy = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
+    smaller = min(a.area, b.area)
+    return ix * iy / smaller if smaller > 0 else 0.0
+
+
 def _center(b: Box) -> tuple[float, float]:
     return b.x + b.w / 2.0, b.y + b.h / 2.0
 
@@ -139,18 +149,26 @@ class Tracker:
         tracks = list(self._tracks.values())
         pairs: list[tuple[float, int, int]] = []
         for ti, tr in enumerate(tracks):
-            pred = tr.predicted(t)
-            pcx, pcy = _center(pred)
-            diag = math.hypot(pred.w, pred.h) or 1.0
+            # Compare with where the track should be now *and* where it was: the motion
+            # estimate can be thrown off by a locator box that jumped in size.
+            refs = (tr.predicted(t), tr.box)
             for di, b in enumerate(boxes):
-                iou = pred.iou(b)
-                cx, cy = _center(b)
-                dist = math.hypot(cx - pcx, cy - pcy) / diag
-                scale = max(b.area, 1) / max(pred.area, 1)
-                if iou >= cfg.match_iou or (dist <= cfg.match_center_dist
-                                            and 0.4 <= scale <= 2.5):
-                    # IoU dominates; distance breaks ties between overlapping candidates.
-                    pairs.append((iou - 0.1 * dist, ti, di))
+                best: float | None = None
+                for ref in refs:
+                    iou = ref.iou(b)
+                    rcx, rcy = _center(ref)
+                    cx, cy = _center(b)
+                    dist = math.hypot(cx - rcx, cy - rcy) / (math.hypot(ref.w, ref.h) or 1.0)
+                    scale = max(b.area, 1) / max(ref.area, 1)
+                    # Locators grow and shrink a head box from frame to frame (face only,
+                    # head with hair): a box centred on the track still matches.
+                    if iou >= cfg.match_iou or (dist <= cfg.match_center_dist
+                                                and 0.25 <= scale <= 4.0):
+                        # IoU dominates; distance breaks ties between close candidates.
+                        score = iou - 0.1 * dist
+                        best = score if best is None else max(best, score)
+                if best is not None:
+                    pairs.append((best, ti, di))
         pairs.sort(reverse=True)
         used_t: set[int] = set()
         used_d: set[int] = set()
@@ -175,15 +193,37 @@ class Tracker:
                 self._next_id += 1
                 self._tracks[tr.id] = tr
                 touched.append(tr)
-        return touched
+        self._drop_duplicates()
+        return [tr for tr in touched if tr.id in self._tracks]
+
+    def _drop_duplicates(self) -> None:
+        """One figurine, one track.  A locator may box the same head twice (the face, and
+        the head with hair) or alternate between the two from frame to frame; a box
+        mostly inside another track's box is the same figurine.  Tracks seen in this
+        update beat coasting ones, and older tracks beat newer ones."""
+        limit = self.config.duplicate_overlap
+        order = sorted(self._tracks.values(), key=lambda tr: (tr.missed > 0, -tr.hits, tr.id))
+        kept: list[Track] = []
+        for tr in order:
+            if any(_contained(tr.box, k.box) > limit for k in kept):
+                del self._tracks[tr.id]
+            else:
+                kept.append(tr)
 
     def _move(self, tr: Track, b: Box, t: float) -> None:
         dt = t - tr.last_t
         if dt > 1e-6:
             (ox, oy), (nx, ny) = _center(tr.box), _center(b)
             a = self.config.velocity_alpha
-            tr.vx = (1 - a) * tr.vx + a * (nx - ox) / dt
-            tr.vy = (1 - a) * tr.vy + a * (ny - oy) / dt
+            size_jump = max(b.w, tr.box.w) / max(1, min(b.w, tr.box.w)) > 1.3
+            if size_jump:
+                # The box changed size, so its centre moved for that reason too: it says
+                # little about motion. Let the old estimate fade instead.
+                tr.vx *= 1 - a
+                tr.vy *= 1 - a
+            else:
+                tr.vx = (1 - a) * tr.vx + a * (nx - ox) / dt
+                tr.vy = (1 - a) * tr.vy + a * (ny - oy) / dt
         tr.box = b
         tr.last_t = t
         tr.hits += 1
