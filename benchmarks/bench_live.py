@@ -15,6 +15,7 @@ preview figure includes converting and painting every frame.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -69,6 +70,9 @@ def _figures(frame_times, updates, wall, cpu) -> dict[str, float]:
         "updates_per_s": len(updates) / wall,
         "latency_ms": statistics.median(u.latency for u in updates) * 1000,
         "latency_p90_ms": sorted(u.latency for u in updates)[int(0.9 * len(updates))] * 1000,
+        "locate_ms": statistics.median(u.locate_s for u in updates) * 1000,
+        "classify_ms_per_crop": statistics.median(
+            u.classify_s / u.classified for u in updates if u.classified) * 1000,
         "crops_per_update": statistics.mean(u.classified for u in updates),
         "figurines_per_update": statistics.median(len(u.figurines) for u in updates),
         "cpu_percent": cpu,
@@ -76,8 +80,6 @@ def _figures(frame_times, updates, wall, cpu) -> dict[str, float]:
 
 
 def _run_gui(clip: Path, engine, proc) -> dict[str, float]:
-    import os
-
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -161,7 +163,9 @@ def main() -> int:
         print(f"clip: 1920x1080 @30 fps, {args.seconds:g} s, 5 figurines "
               f"(built in {time.monotonic() - t:.1f} s)")
         runs = [run_once(clip, args.gui) for _ in range(args.runs)]
-    print(f"medians over {args.runs} runs{' (through the Qt view)' if args.gui else ''}:")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"medians over {args.runs} runs{' (through the Qt view)' if args.gui else ''}, "
+          f"{os.cpu_count()} CPUs, load average {load:.1f} at the end:")
     for key in runs[0]:
         value = statistics.median(r[key] for r in runs)
         target = TARGETS.get(key)

@@ -86,6 +86,8 @@ class LiveUpdate:
     figurines: tuple[LiveFigurine, ...]
     classified: int  # crops sent to the classifier in this pass
     dropped: int  # frames that arrived since the previous pass and were skipped
+    locate_s: float = 0.0  # time spent locating / classifying in this pass
+    classify_s: float = 0.0
 
     @property
     def latency(self) -> float:
@@ -355,16 +357,20 @@ class LivePipeline:
         if self._reset_tracks.is_set():
             self._reset_tracks.clear()
             self.tracker.reset()
+        t0 = time.monotonic()
         boxes = self._locate(engine, frame.rgb)
+        t1 = time.monotonic()
         self.tracker.update(boxes, frame.t)
         todo = self.tracker.needs_classification()
         if todo:
             crops = [engine.crop(frame.rgb, tr.box) for tr in todo]
             for tr, (probs, emb) in zip(todo, engine.classify(crops), strict=True):
                 self.tracker.apply_scores(tr.id, probs, emb)
+        t2 = time.monotonic()
         figs = tuple(self._view(engine, v) for v in self.tracker.visible())
         return LiveUpdate(frame.index, frame.t, frame.captured, time.monotonic(),
-                          frame.width, frame.height, figs, len(todo), dropped)
+                          frame.width, frame.height, figs, len(todo), dropped,
+                          locate_s=t1 - t0, classify_s=t2 - t1)
 
     @staticmethod
     def _view(engine: LiveEngine, v: TrackView) -> LiveFigurine:
