@@ -236,3 +236,35 @@ def test_preview_runs_before_the_model_is_ready(shelf_clip, recognizer) -> None:
     assert p.wait(20)
     # Labels start with the frames after the model arrived (one may have been in hand).
     assert updates and updates[0].frame_index >= shown - 2
+
+
+class TaughtFigureMatcher:
+    """A taught-figure library in which every face looks like the user's own figure."""
+
+    def __init__(self) -> None:
+        from fmf_desktop.results import Candidate, CharacterInfo
+
+        self.candidate = Candidate(CharacterInfo("my-nendo", "My Nendoroid", taught=True),
+                                   0.97)
+
+    def match(self, embedding):
+        return [self.candidate]
+
+
+def test_figures_the_user_taught_are_named_live(shelf_clip, recognizer) -> None:
+    matcher = TaughtFigureMatcher()
+    engine = RecognizerEngine(recognizer, matcher=lambda: matcher)
+    src = VideoFileSource(shelf_clip.path, realtime=False)
+    p = LivePipeline(src, engine)
+    src.open()
+    try:
+        updates = [p.recognize(src.read()) for _ in range(3)]
+    finally:
+        src.close()
+    named = [f for f in updates[-1].figurines if f.character is not None]
+    assert named
+    for fig in named:
+        taught = [c for c in fig.top if c.character.taught]
+        assert taught and taught[0].name == "My Nendoroid" and taught[0].score > 0.9
+    if model_is_stand_in():  # the stand-in's scores are all low: the taught figure wins
+        assert all(f.name == "My Nendoroid" and f.decision == "known" for f in named)

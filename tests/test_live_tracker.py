@@ -152,3 +152,14 @@ def test_a_head_boxed_twice_is_one_figurine() -> None:
         assert len(visible) == 1
         ids.add(visible[0].track)
     assert len(ids) == 1
+
+
+def test_a_newly_taught_class_joins_the_scores() -> None:
+    tr = Tracker(TrackerConfig(switch_confirmations=1, ema_alpha=0.7))
+    tr.update([Box(0, 0, 100, 100)], 0.0)
+    (track,) = tr.needs_classification()
+    tr.apply_scores(track.id, probs(4, 1, 0.6))
+    grown = np.append(probs(4, 1, 0.3) * 0.3, 0.9)  # class 4 was taught meanwhile
+    tr.apply_scores(track.id, grown)
+    tr.apply_scores(track.id, grown)
+    assert tr.visible()[0].label == 4

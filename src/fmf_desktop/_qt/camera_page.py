@@ -546,7 +546,7 @@ def install_camera_mode(window: Any) -> CameraPage:
             return None
         from fmf_desktop.live.pipeline import RecognizerEngine
 
-        return RecognizerEngine(recognizer)
+        return RecognizerEngine(recognizer, matcher=lambda: session.matcher)
 
     def identify(rgb: Any) -> PhotoResult:
         recognizer = session.recognizer

@@ -391,11 +391,20 @@ LIVE_WORK_SIDE = 800
 class RecognizerEngine:
     """`LiveEngine` backed by the app's `Recognizer` and locator, so live mode names
     figurines like the photo pipeline does (same crops, same calibration), on a smaller
-    copy of each frame for speed (`work_side`)."""
+    copy of each frame for speed (`work_side`).
 
-    def __init__(self, recognizer: Any, work_side: int | None = LIVE_WORK_SIDE) -> None:
+    Figures the user taught come from `matcher()` (the window's current taught-figure
+    matcher, or None): their scores join the model's class scores, as in the photo
+    pipeline's merged top-5.  Each taught figure gets a class index after the model's
+    classes the first time it matches, so the list only ever grows."""
+
+    def __init__(self, recognizer: Any, work_side: int | None = LIVE_WORK_SIDE,
+                 matcher: Callable[[], Any] | None = None) -> None:
         self.recognizer = recognizer
-        self.classes: Sequence[CharacterInfo] = recognizer.classes
+        self._bundled: list[CharacterInfo] = list(recognizer.classes)
+        self._taught: dict[str, int] = {}
+        self._classes: list[CharacterInfo] = list(self._bundled)
+        self._matcher = matcher
         self.unsure_threshold: float = recognizer.unsure_threshold
         self.work_side = work_side
         self._locator_kwargs: dict[str, Any] = {}
@@ -408,6 +417,10 @@ class RecognizerEngine:
                 self._locator_kwargs = {"locator": weights}
         except ImportError:
             pass
+
+    @property
+    def classes(self) -> Sequence[CharacterInfo]:
+        return self._classes
 
     def locate(self, rgb: np.ndarray) -> list[Box]:
         from fmf_desktop.vision import locate_figurines
@@ -431,4 +444,21 @@ class RecognizerEngine:
         return photo_crop(rgb, box, self.recognizer.input_size)
 
     def classify(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-        return self.recognizer.classify_crops(crops)
+        results = self.recognizer.classify_crops(crops)
+        matcher = self._matcher() if self._matcher is not None else None
+        if matcher is None:
+            return results
+        out = []
+        for probs, emb in results:
+            taught = matcher.match(emb)
+            for cand in taught:
+                if cand.id not in self._taught:
+                    self._taught[cand.id] = len(self._classes)
+                    # Replace, never mutate: a reader may hold the old list.
+                    self._classes = [*self._classes, cand.character]
+            scores = np.zeros(len(self._classes), np.float32)
+            scores[: len(probs)] = probs
+            for cand in taught:
+                scores[self._taught[cand.id]] = max(scores[self._taught[cand.id]], cand.score)
+            out.append((scores, emb))
+        return out

@@ -261,7 +261,12 @@ class Tracker:
             return
         cfg = self.config
         p = np.asarray(probs, dtype=np.float32).ravel()
-        if tr.scores is None or tr.scores.shape != p.shape:
+        if tr.scores is not None and len(p) > len(tr.scores):
+            # New classes appeared (a figure the user just taught): they start at zero.
+            tr.scores = np.pad(tr.scores, (0, len(p) - len(tr.scores)))
+        elif tr.scores is not None and len(p) < len(tr.scores):
+            p = np.pad(p, (0, len(tr.scores) - len(p)))
+        if tr.scores is None:
             tr.scores = p.copy()
         else:
             tr.scores = (1 - cfg.ema_alpha) * tr.scores + cfg.ema_alpha * p
