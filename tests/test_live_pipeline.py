@@ -5,6 +5,7 @@ recovered."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -21,7 +22,14 @@ from fmf_desktop.live.pipeline import (
     LiveUpdate,
     RecognizerEngine,
 )
-from fmf_desktop.live.sources import DisconnectingSource, Frame, VideoFileSource
+from fmf_desktop.live.sources import (
+    CameraSource,
+    DisconnectingSource,
+    Frame,
+    SourceError,
+    VideoFileSource,
+    list_cameras,
+)
 from fmf_desktop.recognition import Recognizer
 from tests.support.clips import ShelfClip, make_shelf_clip, pick_recognisable_faces
 
@@ -268,3 +276,25 @@ def test_figures_the_user_taught_are_named_live(shelf_clip, recognizer) -> None:
         assert taught and taught[0].name == "My Nendoroid" and taught[0].score > 0.9
     if model_is_stand_in():  # the stand-in's scores are all low: the taught figure wins
         assert all(f.name == "My Nendoroid" and f.decision == "known" for f in named)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux device listing")
+def test_camera_list_names_cameras_and_skips_metadata_nodes(tmp_path) -> None:
+    dev, sysfs = tmp_path / "dev", tmp_path / "sys"
+    for node, name, index in (("video0", "HD Webcam", 0), ("video1", "HD Webcam", 1),
+                              ("video2", "USB Camera", 0)):
+        (dev / node).parent.mkdir(exist_ok=True)
+        (dev / node).touch()
+        (sysfs / node).mkdir(parents=True)
+        (sysfs / node / "name").write_text(name + "\n")
+        (sysfs / node / "index").write_text(f"{index}\n")
+    cams = list_cameras(dev_dir=dev, sysfs_dir=sysfs)
+    assert [(c.spec, c.name) for c in cams] == [("0", "HD Webcam"), ("2", "USB Camera")]
+    assert list_cameras(dev_dir=tmp_path / "empty", sysfs_dir=sysfs) == []
+
+
+def test_a_missing_camera_is_reported_as_not_connected() -> None:
+    src = CameraSource("/dev/video-that-does-not-exist")
+    with pytest.raises(SourceError) as err:
+        src.open()
+    assert err.value.kind == "not-found" and "not connected" in str(err.value)

@@ -1,18 +1,18 @@
 """Frame sources behind one interface: video files, real cameras and test doubles.
 
 Why real cameras go through OpenCV ``VideoCapture`` and not QtMultimedia's ``QCamera``
-(measured on the 2-core development machine, see README "Live camera mode"):
+(measured on the 2-core development machine; docs/live-camera.md has the details):
 
-- QtMultimedia is not part of PySide6-Essentials, which the app depends on; it ships in
-  PySide6-Addons, a second, much larger wheel (measured: 6.12 wheel for Linux x86-64 is
-  several times the size of everything else the app installs), which would also grow
-  every installer.  OpenCV is already a dependency (locating figurines uses it).
-- ``VideoCapture.read()`` hands back a numpy array, which is exactly what the recogniser
-  consumes.  A ``QVideoFrame`` has to go ``toImage()`` -> ``QImage`` -> numpy; converting a
-  1080p ``QImage`` (RGB32) to an RGB numpy array costs more than OpenCV's own BGR->RGB
-  swap (see ``benchmarks/bench_live.py --sources``).
-- One code path serves cameras and video files, so everything the tests and benchmarks
-  exercise with a recorded clip is also what runs with a webcam, and the CLI
+- QtMultimedia is not in PySide6-Essentials, which the app depends on.  It ships in
+  PySide6-Addons: a 59 MB download that unpacks to 161 MB and brings its own copy of
+  FFmpeg, next to the one OpenCV already bundles; every installer would grow by that.
+  OpenCV is a dependency anyway (the locator uses it).
+- ``VideoCapture.read()`` returns a numpy array, which is what the recogniser consumes.
+  A ``QVideoFrame`` has to go ``toImage()`` -> ``QImage`` -> numpy; the last step alone
+  costs 1.2-2.6 ms per 1080p frame against 0.15-0.2 ms for OpenCV's BGR->RGB swap
+  (``benchmarks/bench_live.py --sources``), i.e. 4-8% of a core at 30 fps for nothing.
+- One code path serves cameras and video files, so what the tests and benchmarks run
+  with a recorded clip is what runs with a webcam, and the CLI
   (`fmf-desktop live --source 0`) works without Qt.
 
 QtMultimedia's ``QMediaDevices`` is still used for *naming* cameras in the picker when it
@@ -334,19 +334,26 @@ def open_source(spec: str, *, realtime: bool = True) -> FrameSource:
     return VideoFileSource(parsed, realtime=realtime)
 
 
-def list_cameras(max_probe: int = 4) -> list[CameraInfo]:
+def list_cameras(max_probe: int = 4, *, dev_dir: Path = Path("/dev"),
+                 sysfs_dir: Path = Path("/sys/class/video4linux")) -> list[CameraInfo]:
     """Cameras present now, without opening them where the OS lets us (Linux sysfs);
     elsewhere probe the first `max_probe` indices (opening and releasing each)."""
     if sys.platform.startswith("linux"):
         found: list[CameraInfo] = []
-        for dev in sorted(Path("/dev").glob("video*"),
+        for dev in sorted(dev_dir.glob("video*"),
                           key=lambda p: int(p.name[5:]) if p.name[5:].isdigit() else 999):
             idx = dev.name[5:]
             if not idx.isdigit():
                 continue
             name = f"Camera {idx}"
+            sysfs = sysfs_dir / dev.name
             with contextlib.suppress(OSError):
-                name = (Path("/sys/class/video4linux") / dev.name / "name").read_text().strip()
+                name = (sysfs / "name").read_text().strip() or name
+            with contextlib.suppress(OSError, ValueError):
+                # UVC webcams add a metadata node next to each capture node; only the
+                # first node of a device (index 0) delivers pictures.
+                if int((sysfs / "index").read_text().strip()) != 0:
+                    continue
             found.append(CameraInfo(spec=idx, name=name))
         return found
     cams = []
