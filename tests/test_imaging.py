@@ -127,6 +127,21 @@ def test_large_jpeg_is_bounded_and_keeps_original_size(tmp_path):
     assert img.rgb[int(img.rgb.shape[0] * 0.8), 50, 0] > 150  # still red at the left
 
 
+@pytest.mark.parametrize("mode", ["RGBA", "P"])
+def test_large_png_is_reduced_to_the_bound(tmp_path, mode):
+    im = Image.new("RGBA", (4000, 3000), (0, 120, 0, 255))
+    im.paste((200, 0, 0, 0), (2000, 0, 4000, 3000))  # right half fully transparent
+    if mode == "P":
+        im = im.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
+    path = _save(tmp_path, "large.png", im)
+    img = load_image(path, max_side=1000)
+    assert max(img.rgb.shape[:2]) <= 1000 and img.rgb.shape[1] >= 660
+    assert (img.original_width, img.original_height) == (4000, 3000)
+    assert img.rgb[100, 50, 1] > 100
+    if mode == "RGBA":
+        assert tuple(img.rgb[100, -50]) == (255, 255, 255)
+
+
 def test_huge_png_over_pillow_bomb_limit_is_refused_clearly(tmp_path):
     # A 20000x10000 (200 MP) header with tiny compressed data: it must not be decoded.
     im = Image.new("L", (20000, 10000), 0)

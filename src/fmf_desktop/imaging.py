@@ -160,12 +160,29 @@ def _decode_pil(im: Image.Image, label: str, max_side: int) -> LoadedImage:
         im.draft(im.mode if im.mode in ("RGB", "L") else None,
                  (max(1, int(im.size[0] * target)), max(1, int(im.size[1] * target))))
     im.load()
+    im = _reduce_large(im, max_side)
     if orientation not in (None, 1):
         im = ImageOps.exif_transpose(im)
 
     rgb = _to_rgb_array(im)
     rgb = _bound_size(rgb, max_side)
     return rgb_to_loaded(rgb, label, width, height)
+
+
+def _reduce_large(im: Image.Image, max_side: int) -> Image.Image:
+    """Shrink a big decoded image by a whole factor inside Pillow, before any numpy or
+    float copies of it exist (those would be several times the size of the pixels)."""
+    factor = max(im.size) // max_side
+    if factor < 2:
+        return im
+    if im.mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    elif im.mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
+        im = im.convert("RGB")
+    try:
+        return im.reduce(factor)
+    except (ValueError, NotImplementedError):  # modes reduce() lacks, e.g. some 16-bit
+        return im
 
 
 def _exif_orientation(im: Image.Image) -> int | None:
