@@ -107,6 +107,11 @@ class CameraView(QWidget):
         self.update()
 
     @property
+    def frame_time(self) -> float:
+        """Stream time (s) of the frame on screen."""
+        return self._frame_t
+
+    @property
     def banner(self) -> str:
         return self._banner
 
