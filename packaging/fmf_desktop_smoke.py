@@ -1,0 +1,186 @@
+"""Checks that must run inside the frozen app; started by ``FMF_SMOKE=<mode>`` (see launcher).
+
+Each mode prints one JSON line on stdout and returns 0 when the check passed.
+``packaging/smoke_test.py`` drives them; they are bundled but unreachable for users.
+
+- ``window``: start the real GUI (``run_gui``), wait until its main window is visible,
+  close it, and report the visible top-level windows.
+- ``browser-env``: open a shop link through the app's own ``open_url`` with an https
+  handler registered, and report the LD_LIBRARY_PATH the handler's child process got.
+  The handler runs inside ``open_url`` exactly where Qt would start the browser.
+- ``video FILE``: decode a clip through the camera mode's ``VideoFileSource``.
+- ``images DIR``: load every photo in DIR through the app's ``load_image`` (formats).
+- ``lapack``: OpenCV's LAPACK/BLAS paths (solve, SVD, gemm) agree with NumPy, so trimming
+  or re-linking OpenCV's BLAS library cannot go unnoticed.
+- ``paths``: where the app keeps per-user data and where the bundle reads assets from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+
+def _emit(payload: dict) -> None:
+    print(json.dumps(payload), flush=True)
+
+
+def smoke_window(argv: Sequence[str]) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    from fmf_desktop._qt.app import make_application, run_gui
+
+    seen: list[dict] = []
+    deadline_ms = int(os.environ.get("FMF_SMOKE_TIMEOUT_MS", "30000"))
+    waited = {"ms": 0}
+
+    def poll() -> None:
+        app = QApplication.instance()
+        windows = [w for w in (app.topLevelWidgets() if app else []) if w.isVisible()]
+        mains = [w for w in windows if isinstance(w, QMainWindow)]
+        if mains or waited["ms"] >= deadline_ms:
+            seen.extend({"class": type(w).__name__, "title": w.windowTitle(),
+                         "main": isinstance(w, QMainWindow),
+                         "size": [w.width(), w.height()]} for w in windows)
+            for w in windows:
+                w.close()
+            app.quit()
+            return
+        waited["ms"] += 100
+        QTimer.singleShot(100, poll)
+
+    # make_application() is what run_gui uses (and reuses when it exists): the app gets
+    # its real names, so settings land where a user's would.
+    app = make_application([sys.argv[0], *argv])
+    QTimer.singleShot(100, poll)
+    code = int(run_gui(list(argv)))
+    ok = any(item["main"] and item["size"][0] > 0 and item["size"][1] > 0 for item in seen)
+    _emit({"mode": "window", "exit_code": code, "windows": seen, "ok": ok and code == 0})
+    del app
+    return 0 if ok and code == 0 else 1
+
+
+def smoke_browser_env(argv: Sequence[str]) -> int:
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QApplication
+
+    from fmf_desktop._qt.browser import open_url
+
+    url = argv[0] if argv else "https://example.invalid/search?q=figurine"
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    child: dict = {}
+
+    class Handler(QObject):
+        @Slot(QUrl)
+        def handle(self, opened: QUrl) -> None:
+            # Qt would start xdg-open/the browser at this point, as a child process that
+            # inherits our environment; start a harmless child and read what it got.
+            command = ["cmd", "/c", "set"] if sys.platform == "win32" else ["env"]
+            out = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+            env = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+            child.update(url=opened.toString(), LD_LIBRARY_PATH=env.get("LD_LIBRARY_PATH"))
+
+    handler = Handler()
+    QDesktopServices.setUrlHandler("https", handler, "handle")
+    try:
+        accepted = open_url(url)
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
+    _emit({
+        "mode": "browser-env",
+        "accepted": accepted,
+        "app_LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH"),
+        "child": child,
+        "meipass": getattr(sys, "_MEIPASS", None),
+    })
+    del app
+    return 0 if accepted and child else 1
+
+
+def smoke_video(argv: Sequence[str]) -> int:
+    from fmf_desktop.live.sources import VideoFileSource
+
+    frames = 0
+    shape = None
+    with VideoFileSource(argv[0], realtime=False) as source:
+        while (frame := source.read()) is not None:
+            frames += 1
+            shape = list(frame.rgb.shape) if hasattr(frame, "rgb") else None
+    _emit({"mode": "video", "frames": frames, "shape": shape, "ok": frames > 0})
+    return 0 if frames > 0 else 1
+
+
+def smoke_images(argv: Sequence[str]) -> int:
+    from fmf_desktop.imaging import ImageLoadError, load_image
+
+    results = {}
+    for path in sorted(os.listdir(argv[0])):
+        try:
+            image = load_image(os.path.join(argv[0], path))
+            results[path] = list(image.rgb.shape)
+        except ImageLoadError as exc:
+            results[path] = str(exc)
+    ok = all(isinstance(v, list) for v in results.values()) and bool(results)
+    _emit({"mode": "images", "results": results, "ok": ok})
+    return 0 if ok else 1
+
+
+def smoke_lapack(argv: Sequence[str]) -> int:
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((64, 64)) + 64 * np.eye(64)
+    b = rng.standard_normal((64, 3))
+    ok_solve, x = cv2.solve(a, b, flags=cv2.DECOMP_LU)
+    _, x_svd = cv2.solve(a, b, flags=cv2.DECOMP_SVD)
+    w, _, _ = cv2.SVDecomp(a)
+    m = rng.standard_normal((300, 200)).astype(np.float32)
+    n = rng.standard_normal((200, 100)).astype(np.float32)
+    g = cv2.gemm(m, n, 1.0, None, 0.0)
+    checks = {
+        "solve_lu": bool(ok_solve) and bool(np.allclose(x, np.linalg.solve(a, b))),
+        "solve_svd": bool(np.allclose(x_svd, np.linalg.solve(a, b))),
+        "svd": bool(np.allclose(np.sort(w.ravel()), np.sort(np.linalg.svd(a)[1]))),
+        "gemm": bool(np.allclose(g, m @ n, atol=1e-3)),
+    }
+    _emit({"mode": "lapack", "checks": checks, "ok": all(checks.values())})
+    return 0 if all(checks.values()) else 1
+
+
+def smoke_paths(argv: Sequence[str]) -> int:
+    from fmf_desktop import __version__
+    from fmf_desktop.paths import app_data_dir, assets_dir
+
+    _emit({
+        "mode": "paths",
+        "version": __version__,
+        "app_data_dir": str(app_data_dir()),
+        "assets_dir": str(assets_dir()),
+        "executable": sys.executable,
+        "frozen": bool(getattr(sys, "frozen", False)),
+    })
+    return 0
+
+
+MODES = {
+    "window": smoke_window,
+    "browser-env": smoke_browser_env,
+    "video": smoke_video,
+    "images": smoke_images,
+    "lapack": smoke_lapack,
+    "paths": smoke_paths,
+}
+
+
+def run_smoke(mode: str, argv: Sequence[str]) -> int:
+    check = MODES.get(mode)
+    if check is None:
+        print(f"unknown FMF_SMOKE mode {mode!r}; known: {', '.join(MODES)}", file=sys.stderr)
+        return 2
+    return check(argv)

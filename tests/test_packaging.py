@@ -1,0 +1,415 @@
+"""The installer recipes say what the issue requires, and the frozen app works.
+
+Most tests read the recipes (workflow, spec policy, Inno Setup, Info.plist, .desktop) and
+run the build script's dry run; they take well under a second. The frozen-app smoke test
+runs only when a built bundle exists (``python packaging/build.py``) or FMF_TEST_FROZEN=1.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import ctypes
+import functools
+import importlib.util
+import os
+import plistlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from tests.conftest import PROJECT_ROOT
+
+PACKAGING = PROJECT_ROOT / "packaging"
+
+
+def _load(name: str):
+    """Import packaging/NAME.py under a private name (``build`` is also a PyPI package)."""
+    spec = importlib.util.spec_from_file_location(
+        f"fmf_packaging_{name.replace('/', '_')}", PACKAGING / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+policy = _load("bundle_policy")
+blas_shim = _load("blas_shim")
+build = _load("build")
+smoke_test = _load("smoke_test")
+
+WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "release.yml"
+
+
+# -- CI workflow --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def test_workflow_builds_on_windows_macos_and_linux(workflow):
+    build_job = workflow["jobs"]["build"]
+    oses = [entry["os"] for entry in build_job["strategy"]["matrix"]["include"]]
+    assert {os_name.split("-")[0] for os_name in oses} == {"windows", "macos", "ubuntu"}
+    assert build_job["runs-on"] == "${{ matrix.os }}"
+    # One OS failing must not hide whether the other two build.
+    assert build_job["strategy"]["fail-fast"] is False
+
+
+def test_workflow_tests_builds_smoke_tests_and_uploads_each(workflow):
+    steps = workflow["jobs"]["build"]["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert any(u.startswith("actions/checkout@") for u in uses)
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+    assert str(setup["with"]["python-version"]).startswith("3.1")
+    assert 'pip install -e ".[test,package]"' in runs
+    assert "pytest" in runs
+    assert "python packaging/build.py" in runs and "--smoke-test" in runs
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert "${{ matrix.artefact }}" in upload["with"]["path"]
+    # The steps after the build run in order: tests before the build, upload after it.
+    names = [s.get("name", "") for s in steps]
+    assert names.index("Run the tests (quick ones)") < names.index(
+        "Build the bundle and installer, then smoke-test the frozen app") < names.index(
+        "Upload the installer")
+
+
+def test_workflow_artefact_patterns_match_what_build_py_produces(workflow):
+    versions = {"linux": "1.2.3", "macos": "1.2.3", "windows": "1.2.3"}
+    produced = {}
+    for name, version in versions.items():
+        layout = build.Layout(name, version, "x86_64", Path("dist"), Path("build"))
+        produced[name] = layout.artefact.as_posix()
+    patterns = {e["os"].split("-")[0]: e["artefact"]
+                for e in workflow["jobs"]["build"]["strategy"]["matrix"]["include"]}
+    for os_name, platform_name in (("ubuntu", "linux"), ("macos", "macos"),
+                                   ("windows", "windows")):
+        regex = re.escape(patterns[os_name]).replace(r"\*", ".*")
+        assert re.fullmatch(regex, produced[platform_name]), (patterns[os_name], produced)
+
+
+def test_windows_runner_gets_inno_setup_and_linux_gets_qt_libraries(workflow):
+    steps = workflow["jobs"]["build"]["steps"]
+    windows = next(s for s in steps if "innosetup" in s.get("run", ""))
+    assert windows["if"] == "runner.os == 'Windows'"
+    linux = next(s for s in steps if "libxcb-cursor0" in s.get("run", ""))
+    assert linux["if"] == "runner.os == 'Linux'"
+
+
+# -- build script -------------------------------------------------------------------------
+
+def _dry_run(*args: str) -> str:
+    proc = subprocess.run([sys.executable, str(PACKAGING / "build.py"), "--dry-run", *args],
+                          capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    return proc.stdout
+
+
+def test_build_script_help_names_the_options():
+    out = subprocess.run([sys.executable, str(PACKAGING / "build.py"), "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    for option in ("--smoke-test", "--dry-run", "--platform", "--enforce-budget"):
+        assert option in out
+
+
+@pytest.mark.parametrize(("platform_name", "artefact", "tool"), [
+    ("linux", "-linux-", "tar.gz"),
+    ("macos", "-macos-", "hdiutil create"),
+    ("windows", "FindMyFigurine-Setup-", "FindMyFigurine.iss"),
+])
+def test_dry_run_plans_pyinstaller_then_the_platform_artefact(platform_name, artefact, tool):
+    out = _dry_run("--platform", platform_name)
+    lines = out.splitlines()
+    assert lines[0].startswith("1. pyinstaller:") and "fmf_desktop.spec" in lines[0]
+    assert tool in out
+    assert artefact in next(line for line in lines if line.startswith("artefact:"))
+
+
+def test_building_for_another_platform_is_refused_with_a_reason():
+    other = next(p for p in build.PLATFORMS if p != build.current_platform())
+    proc = subprocess.run([sys.executable, str(PACKAGING / "build.py"), "--platform", other],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "cross-compile" in proc.stderr
+
+
+def test_report_flags_a_bundle_over_the_size_targets(capsys):
+    mb = 1024 * 1024
+    report = {"bundle": "b", "artefact": "a", "build_seconds": 10.0,
+              "pyinstaller_seconds": 5.0, "biggest_parts": [("cv2", 70 * mb)],
+              "unpacked_bytes": 300 * mb, "compressed_bytes": 100 * mb}
+    problems = build.print_report(report)
+    assert problems == ["unpacked 300 MB > 250 MB"]
+    assert "300.0 MB unpacked" in capsys.readouterr().out
+    report["unpacked_bytes"] = 200 * mb
+    assert build.print_report(report) == []
+
+
+# -- what goes into the bundle -------------------------------------------------------------
+
+@functools.cache
+def _imported_modules(root: Path, *, guarded: bool = False) -> frozenset[str]:
+    """Modules imported under ``root``; with ``guarded``, only those imported inside a
+    ``try`` that handles ImportError (optional dependencies with a fallback)."""
+    found = set()
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        nodes = []
+        if guarded:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Try) and any(
+                    "ImportError" in ast.unparse(h.type) for h in node.handlers if h.type
+                ):
+                    nodes.extend(n for stmt in node.body for n in ast.walk(stmt))
+        else:
+            nodes = list(ast.walk(tree))
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return frozenset(found)
+
+
+def _excluded_among(names: frozenset[str]) -> list[str]:
+    return sorted(
+        name for name in names for excluded in policy.EXCLUDED_MODULES
+        if name == excluded or name.startswith(excluded + ".")
+    )
+
+
+def test_nothing_the_app_needs_is_excluded_from_the_bundle():
+    src = PROJECT_ROOT / "src" / "fmf_desktop"
+    clashes = set(_excluded_among(_imported_modules(src)))
+    optional = set(_excluded_among(_imported_modules(src, guarded=True)))
+    assert clashes - optional == set(), "the app imports modules the spec excludes"
+    # Excluded optional imports are listed on purpose, with the reason, in the policy.
+    assert optional <= set(policy.OPTIONAL_EXCLUDED_IMPORTS)
+
+
+def test_the_app_never_imports_tensorflow_which_the_bundle_leaves_out():
+    imported = _imported_modules(PROJECT_ROOT / "src" / "fmf_desktop")
+    assert not any(name.split(".")[0] in {"tensorflow", "keras"} for name in imported)
+    assert "tensorflow" in policy.EXCLUDED_MODULES
+
+
+@pytest.mark.parametrize("dest", [
+    "PySide6/Qt/plugins/platforms/libqxcb.so",
+    "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+    "PySide6/Qt/plugins/platforms/libqwayland.so",
+    "PySide6/Qt/plugins/platforms/qwindows.dll",
+    "PySide6/Qt/plugins/platforms/libqcocoa.dylib",
+    "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+    "PySide6/Qt/lib/libQt6Widgets.so.6",
+    "cv2/cv2.abi3.so",
+    "opencv_python_headless.libs/libavcodec-c4204469.so.62.28.101",
+    "ai_edge_litert/libpywrap_litert_common.so",
+    "assets/model.tflite",
+])
+def test_policy_keeps_what_the_app_needs(dest):
+    assert not policy.is_excluded(dest)
+
+
+@pytest.mark.parametrize("dest", [
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+    "PySide6/Qt/plugins/tls/libqopensslbackend.so",
+    "PySide6/Qt/plugins/platforms/libqvnc.so",
+    "PySide6\\Qt\\plugins\\platforms\\qdirect2d.dll",
+    "PySide6/Qt/translations/qtbase_de.qm",
+    "ai_edge_litert/libLiteRtWebGpuAccelerator.so",
+])
+def test_policy_cuts_what_the_app_never_uses(dest):
+    assert policy.is_excluded(dest)
+
+
+def test_pruning_keeps_libraries_reachable_from_modules_and_plugins():
+    graph = {
+        "/s/cv2.abi3.so": ["libavcodec.so", "libc.so.6"],
+        "/s/libavcodec.so": ["libvpx.so"],
+        "/s/libvpx.so": [],
+        "/s/libqxcb.so": ["libQt6XcbQpa.so.6"],
+        "/s/libQt6XcbQpa.so.6": [],
+        "/s/libgtk-3.so.0": ["libcairo.so.2"],
+        "/s/libcairo.so.2": [],
+        "/s/libpython3.11.so.1.0": [],
+        "/s/_pywrap_wrapper.so": ["libpywrap_common.so"],  # extension without an ABI tag
+        "/s/libpywrap_common.so": [],
+    }
+    entries = [
+        ("cv2/cv2.abi3.so", "/s/cv2.abi3.so", "EXTENSION"),
+        ("opencv.libs/libavcodec.so", "/s/libavcodec.so", "BINARY"),
+        ("opencv.libs/libvpx.so", "/s/libvpx.so", "BINARY"),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", "/s/libqxcb.so", "BINARY"),
+        ("PySide6/Qt/lib/libQt6XcbQpa.so.6", "/s/libQt6XcbQpa.so.6", "BINARY"),
+        ("libgtk-3.so.0", "/s/libgtk-3.so.0", "BINARY"),
+        ("libcairo.so.2", "/s/libcairo.so.2", "BINARY"),
+        ("libpython3.11.so.1.0", "/s/libpython3.11.so.1.0", "BINARY"),
+        ("ai_edge_litert/_pywrap_wrapper.so", "/s/_pywrap_wrapper.so", "EXTENSION"),
+        ("ai_edge_litert/libpywrap_common.so", "/s/libpywrap_common.so", "BINARY"),
+    ]
+    kept = {e[0] for e in policy.prune_unreachable(entries, get_needed=graph.__getitem__)}
+    assert "libgtk-3.so.0" not in kept and "libcairo.so.2" not in kept
+    assert kept == {e[0] for e in entries} - {"libgtk-3.so.0", "libcairo.so.2"}
+
+
+def test_symlinks_to_cut_libraries_are_dropped_and_others_kept():
+    binaries = [("PySide6/Qt/lib/libQt6Core.so.6", "/s/core", "BINARY"),
+                ("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK"),
+                ("libQt6Network.so.6", "PySide6/Qt/lib/libQt6Network.so.6", "SYMLINK")]
+    kept, _ = policy.drop_dangling_symlinks(binaries, [])
+    assert [e[0] for e in kept] == ["PySide6/Qt/lib/libQt6Core.so.6", "libQt6Core.so.6"]
+
+
+def test_every_required_asset_exists_for_the_spec():
+    for name in policy.REQUIRED_ASSETS:
+        assert (PROJECT_ROOT / "assets" / name).is_file(), name
+    spec = (PACKAGING / "fmf_desktop.spec").read_text(encoding="utf-8")
+    assert 'copy_metadata("fmf-desktop")' in spec  # version from the package metadata
+    assert "console=False" in spec  # windowed
+    assert "upx=False" in spec
+    assert "COLLECT(" in spec and "BUNDLE(" in spec  # one folder, and the macOS .app
+
+
+# -- OpenCV BLAS shim ------------------------------------------------------------------
+
+def _numpy_openblas() -> Path | None:
+    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    found = sorted(libs.glob("libscipy_openblas64_*.so")) if libs.is_dir() else []
+    return found[0] if found else None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("cc") is None,
+                    reason="the OpenCV BLAS shim is built on Linux with a C compiler")
+def test_blas_shim_solves_and_multiplies_like_numpy(tmp_path):
+    numpy_blas = _numpy_openblas()
+    if numpy_blas is None:
+        pytest.skip("this NumPy does not ship scipy-openblas64")
+    shim = blas_shim.compile_shim(tmp_path / "libshim.so", "libshim.so", numpy_blas)
+    ctypes.CDLL(str(numpy_blas), mode=ctypes.RTLD_GLOBAL)
+    lib = ctypes.CDLL(str(shim))
+    c_int, c_double = ctypes.c_int, ctypes.c_double
+    dptr = ctypes.POINTER(c_double)
+    rng = np.random.default_rng(3)
+    n = 6
+    a = np.asfortranarray(rng.standard_normal((n, n)))
+    b = np.asfortranarray(rng.standard_normal((n, 2)))
+    a0, b0 = a.copy(), b.copy()
+    ipiv = np.zeros(n, np.int32)
+    info = c_int(-99)
+    lib.dgesv_(ctypes.byref(c_int(n)), ctypes.byref(c_int(2)), a.ctypes.data_as(dptr),
+               ctypes.byref(c_int(n)), ipiv.ctypes.data_as(ctypes.POINTER(c_int)),
+               b.ctypes.data_as(dptr), ctypes.byref(c_int(n)), ctypes.byref(info))
+    assert info.value == 0
+    np.testing.assert_allclose(b, np.linalg.solve(a0, b0), rtol=1e-10)
+    assert set(ipiv) <= set(range(1, n + 1))  # 32-bit pivots narrowed back from 64-bit
+    m = np.ascontiguousarray(rng.standard_normal((4, 5)))
+    k = np.ascontiguousarray(rng.standard_normal((5, 3)))
+    c = np.zeros((4, 3))
+    lib.cblas_dgemm(101, 111, 111, 4, 3, 5, c_double(1.0), m.ctypes.data_as(dptr), 5,
+                    k.ctypes.data_as(dptr), 3, c_double(0.0), c.ctypes.data_as(dptr), 3)
+    np.testing.assert_allclose(c, m @ k, rtol=1e-10)
+
+
+def test_blas_shim_is_skipped_when_opencv_has_no_private_openblas(tmp_path):
+    entries = [("cv2/cv2.abi3.so", "/x/cv2.abi3.so", "EXTENSION")]
+    kept, note = blas_shim.replace_opencv_blas(entries, tmp_path)
+    assert kept == entries and "kept OpenCV" in note
+
+
+# -- Windows, macOS and Linux recipes ------------------------------------------------------
+
+def test_inno_setup_installs_per_user_with_start_menu_desktop_option_and_uninstaller():
+    iss = (PACKAGING / "windows" / "FindMyFigurine.iss").read_text(encoding="utf-8")
+    assert re.search(r"^PrivilegesRequired=lowest$", iss, re.M)
+    assert re.search(r"^OutputBaseFilename=FindMyFigurine-Setup-\{#AppVersion\}$", iss, re.M)
+    assert re.search(r'^Name: "desktopicon";.*Flags: unchecked$', iss, re.M)
+    assert re.search(r'^Name: "\{autoprograms\}\\\{#AppName\}"', iss, re.M)
+    assert re.search(r'^Name: "\{autodesktop\}.*Tasks: desktopicon$', iss, re.M)
+    assert "Uninstallable=no" not in iss and "UninstallDisplayIcon=" in iss
+    assert '#define AppExe "FindMyFigurine.exe"' in iss
+    assert policy.APP_EXE_NAME == "FindMyFigurine"
+
+
+def test_macos_info_plist_asks_for_the_camera_and_carries_id_and_version():
+    template = (PACKAGING / "macos" / "Info.plist").read_text(encoding="utf-8")
+    info = plistlib.loads(template.replace("@VERSION@", "1.2.3").encode())
+    assert len(info["NSCameraUsageDescription"]) > 20
+    assert info["CFBundleIdentifier"] == policy.BUNDLE_ID
+    assert info["CFBundleShortVersionString"] == "1.2.3"
+    entitlements = plistlib.loads((PACKAGING / "macos" / "entitlements.plist").read_bytes())
+    assert entitlements["com.apple.security.device.camera"] is True
+
+
+def test_linux_desktop_entry_launches_the_bundle_with_its_icon():
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str
+    entry.read(PACKAGING / "linux" / "fmf-desktop.desktop", encoding="utf-8")
+    section = entry["Desktop Entry"]
+    assert section["Type"] == "Application"
+    assert section["Exec"].split()[0] == policy.APP_EXE_NAME
+    assert section["Icon"] == "fmf-desktop"
+    assert section["Terminal"] == "false"
+    script = (PACKAGING / "linux" / "install-desktop-entry.sh").read_text(encoding="utf-8")
+    assert "fmf-desktop.png" in script and "fmf-desktop.desktop" in script
+    assert os.access(PACKAGING / "linux" / "install-desktop-entry.sh", os.X_OK)
+
+
+def test_icons_are_regenerated_identically_from_the_committed_script(tmp_path):
+    make_icons = _load("icons/make_icons")
+    make_icons.write_icons(tmp_path)
+    committed = np.asarray(Image.open(PACKAGING / "icons" / "fmf-256.png").convert("RGBA"))
+    fresh = np.asarray(Image.open(tmp_path / "fmf-256.png").convert("RGBA"))
+    assert np.abs(committed.astype(int) - fresh.astype(int)).max() <= 2
+    with Image.open(PACKAGING / "icons" / "fmf.ico") as ico:
+        assert {(16, 16), (32, 32), (256, 256)} <= set(ico.info["sizes"])
+    with Image.open(PACKAGING / "icons" / "fmf.icns") as icns:
+        assert icns.size[0] >= 256
+
+
+# -- smoke test logic (no frozen app needed) -----------------------------------------------
+
+def _result(ids, scores, decision="known"):
+    return {"path": "x.jpg", "figurines": [{
+        "box": [1, 2, 3, 4], "decision": decision,
+        "top": [{"id": i, "name": i, "score": s} for i, s in zip(ids, scores, strict=True)]}]}
+
+
+def test_same_answer_ignores_paths_and_rounding_but_not_names_or_boxes():
+    a = _result(["gura", "ina"], [0.81, 0.1])
+    assert smoke_test.same_answer([a], [_result(["gura", "ina"], [0.8105, 0.1])]) is None
+    assert "names" in smoke_test.same_answer([a], [_result(["ina", "gura"], [0.81, 0.1])])
+    assert "score" in smoke_test.same_answer([a], [_result(["gura", "ina"], [0.5, 0.1])])
+    moved = _result(["gura", "ina"], [0.81, 0.1])
+    moved["figurines"][0]["box"] = [9, 9, 9, 9]
+    assert "box" in smoke_test.same_answer([a], [moved])
+
+
+# -- the frozen app itself -----------------------------------------------------------------
+
+def _frozen_executable() -> Path | None:
+    exe = smoke_test.default_executable()
+    return exe if exe.is_file() else None
+
+
+@pytest.mark.slow
+def test_frozen_app_passes_the_smoke_test():
+    exe = _frozen_executable()
+    if exe is None:
+        if os.environ.get("FMF_TEST_FROZEN") == "1":
+            pytest.fail(f"FMF_TEST_FROZEN=1 but no frozen app at {smoke_test.default_executable()}")
+        pytest.skip("no frozen app in dist/ (build it with `python packaging/build.py`, "
+                    "or set FMF_TEST_FROZEN=1 to require it)")
+    proc = subprocess.run([sys.executable, str(PACKAGING / "smoke_test.py"), str(exe)],
+                          capture_output=True, text=True, check=False, cwd=PROJECT_ROOT,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert " 0 failed" in proc.stdout
