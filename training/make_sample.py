@@ -57,7 +57,7 @@ def draw_figurine(
 
     Returns its head box. Chibi proportions: the body is about as tall as the head.
     """
-    hair, eye, outfit = (tuple(int(c) for c in col) for col in PALETTES[palette_index % len(PALETTES)])
+    hair, eye, outfit = PALETTES[palette_index % len(PALETTES)]
     skin = (252, 226, 208)
     line = (70, 45, 40)
     s = head / 100.0  # drawing units: the head is 100 units tall
@@ -72,7 +72,8 @@ def draw_figurine(
     base_h = head * 0.18
     head_top = int(base_y - base_h - body_h - head * 0.92)
     # Base disc and body (dress) first, so the head overlaps them.
-    cv2.ellipse(img, p(0, 100 + 105 + 8), (r(60), r(14)), 0, 0, 360, (30, 30, 35), -1, cv2.LINE_AA)
+    cv2.ellipse(img, p(0, 197), (r(60), r(14)), 0, 0, 360, (30, 30, 35), -1, cv2.LINE_AA)
+    cv2.ellipse(img, p(0, 193), (r(56), r(10)), 0, 0, 360, (55, 55, 62), -1, cv2.LINE_AA)
     body = np.array([p(-22, 88), p(22, 88), p(48, 195), p(-48, 195)], np.int32)
     cv2.fillPoly(img, [body], outfit, cv2.LINE_AA)
     cv2.polylines(img, [body], True, line, r(1.2), cv2.LINE_AA)
@@ -113,9 +114,10 @@ def shelf_photo(
     """A shelf photo with figurines at horizontal positions (fraction of width) and head
     heights in pixels. Returns the RGB image and the head boxes."""
     img = shelf_background(width, height, seed)
-    base_y = int(height * 0.82)
     boxes = []
     for i, (fx, head) in enumerate(heads):
+        # Stand the base disc (0.18 head above base_y) just behind the shelf's front edge.
+        base_y = int(height * 0.80 + 0.18 * head)
         boxes.append(draw_figurine(img, int(fx * width), base_y, head, i).head)
     if blur > 0:
         img = cv2.GaussianBlur(img, (0, 0), blur)

@@ -22,10 +22,10 @@ from fmf_desktop.paths import assets_dir
 from fmf_desktop.results import Box
 
 #: Longer side of the downscaled copy the locator works on; keeps a 12 MP photo cheap.
-#: A 64 px window at this size is a head of 1/16 of the photo's longer side.
-WORK_SIDE = 1024
+#: A 64 px window at this size is a head of 1/20 of the photo's longer side.
+WORK_SIDE = 1280
 #: Ratio between pyramid levels (window sizes grow by this factor).
-PYRAMID_STEP = 1.25
+PYRAMID_STEP = 1.2
 MAX_RAW_CANDIDATES = 300
 CELL = 8
 WINDOW_CELLS = 8  # the detector looks at 8x8 cells = 64x64 pixels
