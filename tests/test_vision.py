@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -92,3 +93,16 @@ def test_cell_features_shape():
     feats = cell_features(np.zeros((70, 130, 3), np.uint8))
     assert feats.shape[:2] == (8, 16)
     assert np.isfinite(feats).all()
+
+
+def test_a_photo_that_is_one_head_close_up_gives_one_big_box(holoen_dir):
+    # Locating runs on every photo, even one that is already a tight head shot; the top
+    # box should then cover the head (most of the frame), not a cheek or an eye.
+    hits = 0
+    faces = pick_faces(holoen_dir, 10, seed=0)
+    for face in faces:
+        rgb = cv2.cvtColor(cv2.imread(str(face)), cv2.COLOR_BGR2RGB)
+        boxes = locate_figurines(rgb)
+        frame = Box(0, 0, rgb.shape[1], rgb.shape[0])
+        hits += bool(boxes) and boxes[0].iou(frame) > 0.4
+    assert hits >= 7, f"only {hits} of {len(faces)} close-ups got a head-sized top box"

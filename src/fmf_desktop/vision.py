@@ -139,26 +139,47 @@ def locate_scored(
     win = WINDOW_CELLS * CELL
     level = work
     while min(level.shape[:2]) >= win:
-        scores = window_scores(cell_features(level), locator)
-        ys, xs = np.nonzero(scores > locator.threshold)
         factor = 1.0 / (scale * level_scale)  # level pixels -> photo pixels
-        for y, x in zip(ys.tolist(), xs.tolist(), strict=True):
-            box = _clip_box(
-                round(x * CELL * factor), round(y * CELL * factor),
-                round(win * factor), round(win * factor), w, h,
-            )
-            if box is not None:
-                cands.append(ScoredBox(box, float(scores[y, x])))
+        cands += _scan_level(level, locator, factor, 0, 0, w, h)
         # Each level is resized from the previous one: cheaper than from the base.
         level_scale /= PYRAMID_STEP
         level = cv2.resize(level,
                            (max(1, round(work.shape[1] * level_scale)),
                             max(1, round(work.shape[0] * level_scale))),
                            interpolation=cv2.INTER_AREA)
+    # A close-up whose head fills the whole frame: score the photo itself as one window,
+    # padded to a square (the pyramid stops at windows somewhat smaller than the photo).
+    side = max(work.shape[:2])
+    top, left = (side - work.shape[0]) // 2, (side - work.shape[1]) // 2
+    square = cv2.copyMakeBorder(work, top, side - work.shape[0] - top, left,
+                                side - work.shape[1] - left, cv2.BORDER_REPLICATE)
+    square = cv2.resize(square, (win, win), interpolation=cv2.INTER_AREA)
+    factor = side / win / scale
+    cands += _scan_level(square, locator, factor, -left / scale, -top / scale, w, h)
     # Only the best few hundred matter; this keeps the pure-Python NMS cheap.
     cands.sort(key=lambda s: s.score, reverse=True)
     del cands[MAX_RAW_CANDIDATES:]
     return nms(cands, iou_threshold=0.3)[:max_candidates]
+
+
+def _scan_level(
+    level: np.ndarray, locator: LocatorWeights, factor: float, dx: float, dy: float,
+    w: int, h: int,
+) -> list[ScoredBox]:
+    """Candidate boxes (photo pixels) from one pyramid level; ``factor`` maps level
+    pixels to photo pixels and (dx, dy) is the level's origin in the photo."""
+    scores = window_scores(cell_features(level), locator)
+    ys, xs = np.nonzero(scores > locator.threshold)
+    win = WINDOW_CELLS * CELL
+    out = []
+    for y, x in zip(ys.tolist(), xs.tolist(), strict=True):
+        box = _clip_box(
+            round(dx + x * CELL * factor), round(dy + y * CELL * factor),
+            round(win * factor), round(win * factor), w, h,
+        )
+        if box is not None:
+            out.append(ScoredBox(box, float(scores[y, x])))
+    return out
 
 
 def window_scores(feats: np.ndarray, locator: LocatorWeights) -> np.ndarray:
