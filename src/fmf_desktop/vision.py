@@ -8,6 +8,11 @@ Scoring every window is a handful of 8x8 correlations per pyramid level, so a 12
 costs tens of milliseconds. Candidates are ranked and de-duplicated with non-maximum
 suppression. When the weights file is missing, a colour heuristic (skin-coloured blobs
 with sharp detail inside) stands in, so the app still offers boxes.
+
+Why not a packaged detector: OpenCV 5 dropped CascadeClassifier (so the well-known anime
+face cascade cannot be loaded), and the one anime-face package on PyPI (``animeface``,
+Apache-2.0, a native library) ships no Windows wheel and found no faces in our composed
+test photos.
 """
 
 from __future__ import annotations
