@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -97,6 +97,11 @@ class TeachingController(QObject):
         window.canvas.figurine_selected.connect(lambda _i: self.refresh())
         if s.model_state == "ready":
             self._start_matcher()
+        app = QCoreApplication.instance()
+        if app is not None:
+            # Closing checkpoints the WAL into the main file, so a backup of just the
+            # .sqlite3 file after quitting is complete.
+            app.aboutToQuit.connect(self.close)
         self.refresh()
 
     # -- window pieces ---------------------------------------------------------------------
@@ -408,3 +413,4 @@ class TeachingController(QObject):
         for store in (self.library, self.collection):
             if store is not None:
                 store.close()
+        self.library = self.collection = None
