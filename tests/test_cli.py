@@ -131,3 +131,15 @@ def test_identify_writes_json_to_a_given_stream(photos):
     out, err = io.StringIO(), io.StringIO()
     assert cli.identify_paths([str(shelf)], as_json=True, out=out, err=err) == 0
     assert json.loads(out.getvalue())["path"] == str(shelf)
+
+
+def test_bundled_sample_is_the_code_drawn_picture(tmp_path):
+    # The shipped sample must come from our own drawing code, never from the dataset.
+    from training.make_sample import main as make_sample
+
+    out = tmp_path / "sample.jpg"
+    assert make_sample(["--out", str(out)]) == 0
+    fresh = cv2.imread(str(out)).astype(int)
+    shipped = cv2.imread(str(sample_image_path())).astype(int)
+    assert fresh.shape == shipped.shape
+    assert abs(fresh - shipped).mean() < 2.0
