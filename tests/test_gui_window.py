@@ -99,7 +99,12 @@ def test_several_dropped_files_queue_up_with_next_and_previous(scripted_window, 
                                                               qtbot):
     window = scripted_window
     paths = [write_photo(tmp_path / f"p{i}.png", seed=i) for i in range(3)]
-    assert drop(window, file_mime(*paths))
+    mime = file_mime(*paths)  # kept in a variable: the event does not own it
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert window.statusBar().currentMessage() == "Release to open 3 photos"
+    assert drop(window, mime)
     assert len(window.session.items) == 3
     assert "Photo 1 of 3" in window.position_label.text()
     for i in range(3):
@@ -264,7 +269,7 @@ def test_decoding_and_identifying_run_off_the_gui_thread(qtbot, gui_settings, tm
 
     monkeypatch.setattr(imaging, "load_image", load_image)
     window = open_window(qtbot, gui_settings, factory)
-    window.open_paths([str(write_photo(tmp_path / "big.png", size=(1600, 1200)))])
+    window.open_paths([str(write_photo(tmp_path / "photo.png"))])
     wait_for_result(qtbot, window)
     window.session.wait_idle(WAIT_MS)
     main = threading.main_thread().name

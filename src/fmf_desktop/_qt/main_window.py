@@ -287,11 +287,24 @@ class MainWindow(QMainWindow):
         mime = event.mimeData()
         if mime.hasUrls() or mime.hasImage() or mime.hasText():
             event.acceptProposedAction()
+            # Say what the drop will do before the user lets go.
+            incoming = read_mime(mime)
+            count = len(incoming.files) + (incoming.image is not None)
+            if count:
+                self.statusBar().showMessage(
+                    f"Release to open {count} photo{'s' if count > 1 else ''}")
+            elif incoming.web_urls:
+                self.statusBar().showMessage("Web addresses are not downloaded: save the "
+                                             "image first, then drop the file")
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.statusBar().clearMessage()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
         event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        self.statusBar().clearMessage()
         incoming = read_mime(event.mimeData())
         if incoming.empty:
             self.message_bar.show_message("Nothing usable was dropped: drop photo files.")
