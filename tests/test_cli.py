@@ -76,7 +76,7 @@ def test_threshold_option_changes_the_decision(photos, capsys):
 
 
 def test_boxes_are_in_original_pixels_when_the_photo_is_downscaled(tmp_path, capsys):
-    img, truth = drawn_shelf(4000, 2500, [(0.5, 700)])
+    img, truth = drawn_shelf(2800, 1700, [(0.5, 500)])  # larger than the 2048 px bound
     path = tmp_path / "big.jpg"
     cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
     _, out, _ = _run(["identify", "--json", str(path)], capsys)
