@@ -171,3 +171,24 @@ def test_real_model_names_held_out_faces(recognizer, holoen_dir):
             total += 1
     # Top-5 on training-distribution faces; a working model is far above chance (25%).
     assert hits / total > 0.6
+
+
+def test_real_model_names_figurines_located_in_a_composed_photo(recognizer, holoen_dir,
+                                                                lego_dir):
+    if _labels().get("stand_in"):
+        pytest.skip("assets/model.tflite is the random-weight stand-in; names are random")
+    from tests.support.photos import found, paste_faces, photo_background, pick_faces
+
+    named = total = 0
+    for seed in range(3):
+        faces = pick_faces(holoen_dir, 4, seed)
+        photo, truth = paste_faces(photo_background(lego_dir, 1600, 1200, seed), faces,
+                                   [300, 200, 150, 110], seed)
+        result = recognizer.identify(photo)
+        for face, head in zip(faces, truth, strict=True):
+            total += 1
+            match = [f for f in result.figurines if found(head, [f.box])]
+            named += bool(match) and face.parent.name in [c.id for c in match[0].top]
+    # End to end (locate, crop, classify) on held-out illustrations: top-5 must hold the
+    # right character for most heads.
+    assert named / total >= 0.6, f"{named} of {total} heads named in the top-5"
