@@ -163,3 +163,21 @@ def test_a_newly_taught_class_joins_the_scores() -> None:
     tr.apply_scores(track.id, grown)
     tr.apply_scores(track.id, grown)
     assert tr.visible()[0].label == 4
+
+
+def test_hair_and_face_boxed_side_by_side_stay_one_track() -> None:
+    tr = Tracker()
+    tr.update([Box(290, 138, 111, 111)], 0.0)  # head with hair
+    for i in range(1, 8):
+        # Now and then the locator adds a face box just below, overlapping a little.
+        extra = [Box(265, 207, 92, 92)] if i % 2 else []
+        tr.update([Box(290 - i, 138, 111, 111), *extra], i * 0.1)
+        assert len(tr.visible()) == 1
+
+
+def test_figurines_standing_close_together_stay_apart() -> None:
+    tr = Tracker()
+    for i in range(5):
+        tr.update([Box(100 - 5 * i, 100, 120, 120), Box(240 - 5 * i, 100, 120, 120)],
+                  i * 0.1)
+    assert len(tr.visible()) == 2

@@ -279,3 +279,34 @@ def test_camera_mode_in_the_window_opens_and_releases(qtbot, tmp_path) -> None:
     assert window.pages.currentWidget() is window.empty_state
     assert not page.is_running()
     window.session.wait_idle(WAIT_MS)
+
+
+def test_a_frozen_frame_can_be_kept_as_a_photo(qtbot, tmp_path, shelf_clip,
+                                               artifacts_dir) -> None:
+    from tests.support.gui_helpers import (
+        ScriptedRecognizer,
+        open_window,
+        temp_settings,
+        wait_for_result,
+    )
+
+    window = open_window(qtbot, temp_settings(tmp_path),
+                         lambda threads: ScriptedRecognizer(threads))
+    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
+    window.camera_action.trigger()
+    page = window.camera_page
+    page.start_source(VideoFileSource(shelf_clip.path, speed=0.5))
+    qtbot.waitUntil(lambda: page.state == "live" and page._bridge.latest is not None,
+                    timeout=WAIT_MS)
+    with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS):
+        page.freeze_action.trigger()
+    assert page.keep_button.isVisible()
+    shot(qtbot, window, artifacts_dir / "camera_frozen_in_window.png")
+    qtbot.mouseClick(page.keep_button, Qt.MouseButton.LeftButton)
+    # Back in photo mode with the frame queued and identified; the camera is released.
+    assert not window.camera_action.isChecked()
+    result = wait_for_result(qtbot, window)
+    assert (result.width, result.height) == (shelf_clip.width, shelf_clip.height)
+    assert len(result.figurines) == 2  # the scripted recognizer's two figurines
+    qtbot.waitUntil(lambda: not page.is_running(), timeout=WAIT_MS)
+    window.session.wait_idle(WAIT_MS)

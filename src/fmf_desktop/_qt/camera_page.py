@@ -69,6 +69,7 @@ class CameraPage(QWidget):
     live_updated = Signal(object)  # LiveUpdate, as shown
     state_changed = Signal(str)  # no-camera, opening, live, disconnected, error, ended, frozen
     frozen_result = Signal(object)  # PhotoResult of a frozen frame
+    keep_requested = Signal(object)  # HxWx3 RGB ndarray of the frozen frame
 
     def __init__(
         self,
@@ -97,6 +98,7 @@ class CameraPage(QWidget):
         self._freeze_ids = itertools.count(1)
         self._freeze_key = 0
         self._frozen_result: PhotoResult | None = None
+        self._frozen_frame: Any = None
         self._update_times: deque[float] = deque(maxlen=20)
         self._last_update: LiveUpdate | None = None
         self.state = ""
@@ -130,6 +132,12 @@ class CameraPage(QWidget):
         self.freeze_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.freeze_action.triggered.connect(self.toggle_freeze)
         self.addAction(self.freeze_action)
+        self.keep_button = QPushButton("Keep as photo")
+        self.keep_button.setAccessibleName("Keep the frozen frame as a photo")
+        self.keep_button.setToolTip("Add this frame to your photos, to draw boxes, teach "
+                                    "a figure or add it to your collection")
+        self.keep_button.clicked.connect(self._keep)
+        self.keep_button.hide()
         self.freeze_button = QPushButton()
         self.freeze_button.setAccessibleName("Freeze and identify")
         self.freeze_button.setCheckable(True)
@@ -142,6 +150,7 @@ class CameraPage(QWidget):
         top.addWidget(self.device_combo, 1)
         top.addWidget(self.open_video_button)
         top.addStretch(1)
+        top.addWidget(self.keep_button)
         top.addWidget(self.freeze_button)
 
         # -- picture or message, and the results panel
@@ -289,6 +298,7 @@ class CameraPage(QWidget):
         self._bridge.pipeline.pause()
         self._frozen = True
         self._frozen_result = None
+        self._frozen_frame = latest.frame.rgb
         self._set_freeze_button()
         self.view.set_frame(latest.image, latest.frame.width, latest.frame.height,
                             latest.frame.t)
@@ -333,6 +343,7 @@ class CameraPage(QWidget):
             return
         self._frozen = False
         self._frozen_result = None
+        self._frozen_frame = None
         self._set_freeze_button()
         self.view.set_frozen(None)
         self.view.set_banner("")
@@ -343,10 +354,15 @@ class CameraPage(QWidget):
             self._bridge.pipeline.resume()
             self._set_state("live")
 
+    def _keep(self) -> None:
+        if self._frozen and self._frozen_frame is not None:
+            self.keep_requested.emit(self._frozen_frame)
+
     def _set_freeze_button(self) -> None:
         text = "Resume live view" if self._frozen else "Freeze && identify"
         self.freeze_button.setText(f"{text}  (Space)")
         self.freeze_button.setChecked(self._frozen)
+        self.keep_button.setVisible(self._frozen)
         self.freeze_button.setAccessibleName(text.replace("&&", "and"))
         self.freeze_action.setText(text.replace("&&", "and"))
 
@@ -558,6 +574,13 @@ def install_camera_mode(window: Any) -> CameraPage:
 
     page = CameraPage(engine, identify, shops=window.settings.shops,
                       settings=window.settings.qsettings)
+    def keep(rgb: Any) -> None:
+        from fmf_desktop._qt.photo_session import qimage_from_rgb
+
+        window.toggle_camera(False)
+        session.add_image(qimage_from_rgb(rgb))
+
     window.set_camera_widget(page)
     session.model_state_changed.connect(page.refresh_engine)
+    page.keep_requested.connect(keep)
     return page

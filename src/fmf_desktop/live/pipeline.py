@@ -317,7 +317,7 @@ class LivePipeline:
                 frame = self._slot.take_newer(seen)
                 if frame is None or self._stop.is_set():
                     break
-                dropped = max(0, frame.index - seen - 1) if seen >= 0 else 0
+                dropped = frame.index - seen - 1  # frames replaced before we got to them
                 seen = frame.index
                 if self.engine is None:
                     continue  # model not loaded yet: preview only

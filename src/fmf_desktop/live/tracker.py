@@ -158,7 +158,11 @@ class Tracker:
                     iou = ref.iou(b)
                     rcx, rcy = _center(ref)
                     cx, cy = _center(b)
-                    dist = math.hypot(cx - rcx, cy - rcy) / (math.hypot(ref.w, ref.h) or 1.0)
+                    # Relative to the larger of the two boxes: a small face box and a
+                    # large head box of one figurine have centres far apart in units of
+                    # the small box.
+                    diag = max(math.hypot(ref.w, ref.h), math.hypot(b.w, b.h), 1.0)
+                    dist = math.hypot(cx - rcx, cy - rcy) / diag
                     scale = max(b.area, 1) / max(ref.area, 1)
                     # Locators grow and shrink a head box from frame to frame (face only,
                     # head with hair): a box centred on the track still matches.
@@ -187,14 +191,27 @@ class Tracker:
                 tr.updates_since_classified += 1
                 if tr.missed > cfg.max_missed:
                     del self._tracks[tr.id]
+        matched = [tracks[ti] for ti in used_t]
         for di, b in enumerate(boxes):
             if di not in used_d:
+                if any(self._same_place(m.box, b) for m in matched):
+                    # A second box on a figurine that already has one this update (the
+                    # face and the hair boxed separately): not a new figurine.
+                    continue
                 tr = Track(id=self._next_id, box=b, first_t=t, last_t=t)
                 self._next_id += 1
                 self._tracks[tr.id] = tr
                 touched.append(tr)
         self._drop_duplicates()
         return [tr for tr in touched if tr.id in self._tracks]
+
+    def _same_place(self, a: Box, b: Box) -> bool:
+        """`b` overlaps `a` or is centred near it, relative to the larger box."""
+        if a.iou(b) >= self.config.match_iou:
+            return True
+        (ax, ay), (bx, by) = _center(a), _center(b)
+        diag = max(math.hypot(a.w, a.h), math.hypot(b.w, b.h), 1.0)
+        return math.hypot(ax - bx, ay - by) / diag <= self.config.match_center_dist
 
     def _drop_duplicates(self) -> None:
         """One figurine, one track.  A locator may box the same head twice (the face, and
