@@ -48,7 +48,7 @@ def recognizer() -> Recognizer:
 
 @pytest.fixture(scope="module")
 def shelf_clip(tmp_path_factory, holoen_dir, lego_dir, recognizer) -> ShelfClip:
-    faces = pick_recognisable_faces(holoen_dir, CHARACTERS, recognizer)
+    faces = pick_recognisable_faces(holoen_dir, CHARACTERS, recognizer, lego_dir=lego_dir)
     out = tmp_path_factory.mktemp("clips") / "shelf.avi"
     return make_shelf_clip(out, holoen_dir, lego_dir, faces, seconds=2.0, fps=15)
 
@@ -219,7 +219,7 @@ def test_freeze_stops_reading_until_resumed(shelf_clip, recognizer) -> None:
     p.start()
     assert got_some.wait(10)
     p.pause()
-    time.sleep(0.1)  # a frame being read when pause() came may still arrive
+    assert p.wait_paused(10)  # a frame being read when pause() came is delivered first
     frozen_at = len(frames)
     time.sleep(0.4)
     assert len(frames) == frozen_at  # nothing read while frozen

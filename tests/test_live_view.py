@@ -45,7 +45,7 @@ def recognizer() -> Recognizer:
 
 @pytest.fixture(scope="module")
 def shelf_clip(tmp_path_factory, holoen_dir, lego_dir, recognizer) -> ShelfClip:
-    faces = pick_recognisable_faces(holoen_dir, CHARACTERS, recognizer)
+    faces = pick_recognisable_faces(holoen_dir, CHARACTERS, recognizer, lego_dir=lego_dir)
     out = tmp_path_factory.mktemp("clips") / "shelf.avi"
     return make_shelf_clip(out, holoen_dir, lego_dir, faces, seconds=2.0, fps=15)
 

@@ -146,12 +146,20 @@ def pick_faces(holoen_dir: Path, ids: Sequence[str], per_id: int = 1) -> list[tu
 
 
 def pick_recognisable_faces(holoen_dir: Path, ids: Sequence[str], recognizer,
-                            candidates: int = 8) -> list[tuple[str, Path]]:
-    """For each character, the face among its first `candidates` crops that the photo
-    pipeline names correctly with the highest score (the first crop if none is).
+                            candidates: int = 8,
+                            lego_dir: Path | None = None) -> list[tuple[str, Path]]:
+    """For each character, the face among its first `candidates` crops that the model
+    names correctly with the highest score (the first crop if none is).
 
-    Live-mode tests then check what live mode adds (locating in motion, tracking,
-    smoothing), not the model's accuracy on one arbitrary fan-art crop."""
+    With `lego_dir`, each face is judged the way live mode sees it: standing on the dim
+    shelf background, cropped with some of that background around it.  Live-mode tests
+    then check what live mode adds (locating in motion, tracking, smoothing), not the
+    model's accuracy on one arbitrary fan-art crop."""
+    size = 122
+    context = None
+    if lego_dir is not None:
+        side = round(size * 1.5)
+        context = _background(lego_dir, side, side, seed=0)
     out = []
     for cid in ids:
         files = sorted((holoen_dir / cid).glob("*.jpg"))[:candidates]
@@ -159,8 +167,14 @@ def pick_recognisable_faces(holoen_dir: Path, ids: Sequence[str], recognizer,
             raise FileNotFoundError(f"no faces for {cid} in {holoen_dir}")
         best, best_score = files[0], -1.0
         for f in files:
-            rgb = cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB)
-            probs, _ = recognizer.classify_crops([rgb])[0]
+            bgr = cv2.imread(str(f))
+            if context is not None:
+                patch = context.copy()
+                off = (patch.shape[0] - size) // 2
+                patch[off:off + size, off:off + size] = cv2.resize(
+                    bgr, (size, size), interpolation=cv2.INTER_AREA)
+                bgr = patch
+            probs, _ = recognizer.classify_crops([cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)])[0]
             top = int(np.argmax(probs))
             if recognizer.classes[top].id == cid and probs[top] > best_score:
                 best, best_score = f, float(probs[top])

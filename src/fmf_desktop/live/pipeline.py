@@ -190,6 +190,7 @@ class LivePipeline:
         self._slot = LatestFrameSlot()
         self._stop = threading.Event()
         self._paused = threading.Event()
+        self._pause_ack = threading.Event()
         self._reset_tracks = threading.Event()
         self._threads: list[threading.Thread] = []
         self._final_status = LiveStatus("stopped")
@@ -219,10 +220,16 @@ class LivePipeline:
         self._reset_tracks.set()
 
     def pause(self) -> None:
-        """Stop reading frames (freeze) without releasing the source."""
+        """Stop reading frames (freeze) without releasing the source.  A frame being read
+        when this is called is still delivered; `wait_paused` waits for that."""
         self._paused.set()
 
+    def wait_paused(self, timeout: float | None = None) -> bool:
+        """True once the capture thread has stopped reading (after `pause`)."""
+        return self._pause_ack.wait(timeout)
+
     def resume(self) -> None:
+        self._pause_ack.clear()
         self._paused.clear()
 
     @property
@@ -271,6 +278,7 @@ class LivePipeline:
             self.on_status(LiveStatus("live", src.name))
             while not self._stop.is_set():
                 if self._paused.is_set():
+                    self._pause_ack.set()
                     self._stop.wait(0.05)
                     continue
                 try:
