@@ -83,7 +83,7 @@ def test_figurines_are_tracked_and_named_without_flicker(shelf_clip, recognizer)
     src = VideoFileSource(shelf_clip.path)
     _, updates, statuses = collect(src, RecognizerEngine(recognizer))
     assert [s.state for s in statuses] == ["opening", "live", "ended"]
-    assert len(updates) >= 3
+    assert len(updates) >= 2
 
     seen: dict[str, list[LiveFigurine]] = defaultdict(list)
     for u in updates:
@@ -94,7 +94,8 @@ def test_figurines_are_tracked_and_named_without_flicker(shelf_clip, recognizer)
     for cid in CHARACTERS:
         figs = seen[cid]
         # Found in (nearly) every update while the camera pans past it ...
-        assert len(figs) >= 0.8 * len(updates), f"{cid} found in {len(figs)}/{len(updates)}"
+        misses = len(updates) - len(figs)
+        assert misses <= max(1, 0.2 * len(updates)), f"{cid} missed in {misses} updates"
         # ... mostly by one track (a locator that boxes the face and the whole head in
         # turn can split it for a few updates) ...
         tracks = Counter(f.track for f in figs)

