@@ -87,3 +87,11 @@ def _centred_on(a: list[int], b: list[int]) -> bool:
     """Box `a`'s centre lies in box `b` (a head box drawn around a face)."""
     cx, cy = a[0] + a[2] / 2, a[1] + a[3] / 2
     return b[0] <= cx <= b[0] + b[2] and b[1] <= cy <= b[1] + b[3]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or Path("/dev/video7").exists(),
+                    reason="needs a Linux machine without /dev/video7")
+def test_a_camera_that_is_not_there_is_a_clear_error(capsys) -> None:
+    assert main(["live", "--source", "7", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "Camera 7" in err and "not connected" in err
