@@ -275,3 +275,25 @@ def test_decoding_and_identifying_run_off_the_gui_thread(qtbot, gui_settings, tm
     main = threading.main_thread().name
     assert set(threads) == {"decode", "identify", "load model"}
     assert main not in threads.values(), threads
+
+
+def test_the_window_works_with_the_network_blocked(qtbot, gui_settings, monkeypatch,
+                                                   shared_recognizer):
+    """Loading the model, opening and identifying a photo never touch the network (only
+    a shop click opens the browser)."""
+    import socket
+
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network blocked by the test")
+
+    for name in ("socket", "create_connection", "getaddrinfo"):
+        monkeypatch.setattr(socket, name, refuse)
+    window = open_window(qtbot, gui_settings, lambda threads: shared_recognizer)
+    assert drop(window, file_mime(sample_photo()))
+    result = wait_for_result(qtbot, window)
+    assert result.figurines and window.results_panel.shop_buttons
+    window.session.wait_idle(WAIT_MS)
+    assert attempts == []
