@@ -311,3 +311,17 @@ def test_a_frozen_frame_can_be_kept_as_a_photo(qtbot, tmp_path, shelf_clip,
     assert len(result.figurines) == 2  # the scripted recognizer's two figurines
     qtbot.waitUntil(lambda: not page.is_running(), timeout=WAIT_MS)
     window.session.wait_idle(WAIT_MS)
+
+
+def test_the_last_frame_of_a_clip_can_be_frozen(make_page, qtbot, shelf_clip) -> None:
+    page = make_page()
+    page.show()
+    page.start_source(VideoFileSource(shelf_clip.path, speed=3.0))
+    qtbot.waitUntil(lambda: page.state == "ended", timeout=WAIT_MS)
+    assert page.freeze_button.isEnabled()
+    with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS) as blocker:
+        qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
+    assert (blocker.args[0].width, blocker.args[0].height) == (shelf_clip.width,
+                                                               shelf_clip.height)
+    qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
+    assert page.state == "ended" and not page.is_frozen()

@@ -99,6 +99,8 @@ class CameraPage(QWidget):
         self._freeze_key = 0
         self._frozen_result: PhotoResult | None = None
         self._frozen_frame: Any = None
+        self._last_frame: Any = None  # PreviewFrame on screen
+        self._state_before_freeze = ""
         self._update_times: deque[float] = deque(maxlen=20)
         self._last_update: LiveUpdate | None = None
         self.state = ""
@@ -243,6 +245,7 @@ class CameraPage(QWidget):
         self._bridge = bridge
         self._update_times.clear()
         self._last_update = None
+        self._last_frame = None
         self.view.clear()
         self._show_picture()
         ratio = self.view.devicePixelRatioF()
@@ -291,11 +294,14 @@ class CameraPage(QWidget):
         if self._frozen:
             self._unfreeze()
             return
-        latest = self._bridge.latest if self._bridge is not None else None
+        # The newest frame; after a clip ended, the last one still on screen.
+        latest = self._bridge.latest if self._bridge is not None else self._last_frame
         if latest is None:
             self.freeze_button.setChecked(False)
             return
-        self._bridge.pipeline.pause()
+        if self._bridge is not None:
+            self._bridge.pipeline.pause()
+        self._state_before_freeze = self.state
         self._frozen = True
         self._frozen_result = None
         self._frozen_frame = latest.frame.rgb
@@ -353,6 +359,8 @@ class CameraPage(QWidget):
         if self._bridge is not None:
             self._bridge.pipeline.resume()
             self._set_state("live")
+        else:
+            self._set_state(self._state_before_freeze)
 
     def _keep(self) -> None:
         if self._frozen and self._frozen_frame is not None:
@@ -373,6 +381,7 @@ class CameraPage(QWidget):
             return
         pf = bridge.take_frame()
         if pf is not None:
+            self._last_frame = pf
             self.view.set_frame(pf.image, pf.frame.width, pf.frame.height, pf.frame.t)
 
     def _on_update(self, update: LiveUpdate) -> None:
