@@ -58,25 +58,31 @@ OPTIONAL_EXCLUDED_IMPORTS = ["PySide6.QtMultimedia"]
 #: GTK/cairo/pango stack. The xcb, wayland, offscreen, minimal, Windows and Cocoa
 #: platforms and the image-format plugins stay.
 EXCLUDED_PATTERNS = [
-    "PySide6/Qt/plugins/egldeviceintegrations/*",
-    "PySide6/Qt/plugins/generic/*",
-    "PySide6/Qt/plugins/networkinformation/*",
-    "PySide6/Qt/plugins/tls/*",
-    "PySide6/Qt/plugins/sqldrivers/*",
-    "PySide6/Qt/plugins/qmltooling/*",
-    "PySide6/Qt/plugins/designer/*",
-    "PySide6/Qt/plugins/printsupport/*",
-    "PySide6/Qt/plugins/wayland-graphics-integration-server/*",
-    "PySide6/Qt/plugins/platforms/*qeglfs*",
-    "PySide6/Qt/plugins/platforms/*qlinuxfb*",
-    "PySide6/Qt/plugins/platforms/*qminimalegl*",
-    "PySide6/Qt/plugins/platforms/*qvkkhrdisplay*",
-    "PySide6/Qt/plugins/platforms/*qvnc*",
-    "PySide6/Qt/plugins/platforms/*qdirect2d*",
-    "PySide6/Qt/plugins/platformthemes/*qgtk3*",
+    # "PySide6/*plugins" matches both PySide6/Qt/plugins (Linux, macOS) and PySide6/plugins
+    # (Windows): fnmatch's "*" also matches "/".
+    "PySide6/*plugins/egldeviceintegrations/*",
+    "PySide6/*plugins/generic/*",
+    "PySide6/*plugins/networkinformation/*",
+    "PySide6/*plugins/tls/*",
+    "PySide6/*plugins/sqldrivers/*",
+    "PySide6/*plugins/qmltooling/*",
+    "PySide6/*plugins/designer/*",
+    "PySide6/*plugins/printsupport/*",
+    "PySide6/*plugins/wayland-graphics-integration-server/*",
+    "PySide6/*plugins/imageformats/*qpdf*",
+    "PySide6/*plugins/platforms/*qeglfs*",
+    "PySide6/*plugins/platforms/*qlinuxfb*",
+    "PySide6/*plugins/platforms/*qminimalegl*",
+    "PySide6/*plugins/platforms/*qvkkhrdisplay*",
+    "PySide6/*plugins/platforms/*qvnc*",
+    "PySide6/*plugins/platforms/*qdirect2d*",
+    "PySide6/*plugins/platformthemes/*qgtk3*",
+    # Windows: Mesa's software OpenGL (20 MB), a fallback for OpenGL only; widgets paint
+    # with the raster engine.
+    "PySide6/opengl32sw.dll",
     # Qt's own UI strings: the app's UI is English only, and translated Qt dialog buttons
     # next to English app text would be worse than consistent English.
-    "PySide6/Qt/translations/*",
+    "PySide6/*translations/*",
     # LiteRT's GPU/NPU accelerators: the app runs the CPU interpreter only.
     "ai_edge_litert/libLiteRtWebGpuAccelerator*",
     "ai_edge_litert/*qualcomm*",

@@ -206,7 +206,8 @@ def test_the_app_never_imports_tensorflow_which_the_bundle_leaves_out():
     "PySide6/Qt/plugins/platforms/libqxcb.so",
     "PySide6/Qt/plugins/platforms/libqoffscreen.so",
     "PySide6/Qt/plugins/platforms/libqwayland.so",
-    "PySide6/Qt/plugins/platforms/qwindows.dll",
+    "PySide6/plugins/platforms/qwindows.dll",
+    "PySide6\\plugins\\imageformats\\qjpeg.dll",
     "PySide6/Qt/plugins/platforms/libqcocoa.dylib",
     "PySide6/Qt/plugins/imageformats/libqjpeg.so",
     "PySide6/Qt/lib/libQt6Widgets.so.6",
@@ -223,7 +224,10 @@ def test_policy_keeps_what_the_app_needs(dest):
     "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
     "PySide6/Qt/plugins/tls/libqopensslbackend.so",
     "PySide6/Qt/plugins/platforms/libqvnc.so",
-    "PySide6\\Qt\\plugins\\platforms\\qdirect2d.dll",
+    "PySide6\\plugins\\platforms\\qdirect2d.dll",  # Windows wheels have no Qt/ level
+    "PySide6\\plugins\\tls\\qschannelbackend.dll",
+    "PySide6\\opengl32sw.dll",
+    "PySide6\\translations\\qtbase_fr.qm",
     "PySide6/Qt/translations/qtbase_de.qm",
     "ai_edge_litert/libLiteRtWebGpuAccelerator.so",
 ])
