@@ -34,22 +34,25 @@ DARK_TEXT = {"unsure", "pending"}
 MAX_EXTRAPOLATION = 0.4
 
 
-def live_caption(fig: LiveFigurine) -> tuple[str, str]:
-    """(first line, second line) of a live box's tag."""
+#: A box's tag: (first line, second line, end of the second line that is never elided).
+Caption = tuple[str, str, str]
+
+
+def live_caption(fig: LiveFigurine) -> Caption:
     if fig.character is None:
-        return ("…", "")
+        return ("…", "", "")
     if fig.decision == "known":
-        return (fig.character.name, f"{fig.score * 100:.0f}%")
-    return ("Not sure", f"{fig.character.name}? {fig.score * 100:.0f}%")
+        return (fig.character.name, "", f"{fig.score * 100:.0f}%")
+    return ("Not sure", f"{fig.character.name}?", f" {fig.score * 100:.0f}%")
 
 
-def photo_caption(fig: Figurine) -> tuple[str, str]:
+def photo_caption(fig: Figurine) -> Caption:
     best = fig.best
     if best is None:
-        return ("?", "")
+        return ("?", "", "")
     if fig.decision == "known":
-        return (best.name, f"{best.score * 100:.0f}%")
-    return ("Not sure", f"{best.name}? {best.score * 100:.0f}%")
+        return (best.name, "", f"{best.score * 100:.0f}%")
+    return ("Not sure", f"{best.name}?", f" {best.score * 100:.0f}%")
 
 
 class CameraView(QWidget):
@@ -181,7 +184,7 @@ class CameraView(QWidget):
         p.end()
         self.frame_painted.emit()
 
-    def _draw_box(self, p: QPainter, rect: QRectF, caption: tuple[str, str], kind: str,
+    def _draw_box(self, p: QPainter, rect: QRectF, caption: Caption, kind: str,
                   *, dashed: bool = False, selected: bool = False) -> None:
         color = QColor(*COLORS.get(kind, COLORS["pending"]))
         pen = QPen(color, 4 if selected else 2.5)
@@ -197,7 +200,13 @@ class CameraView(QWidget):
         fm = QFontMetricsF(bold)
         pad = fm.height() * 0.2
         max_w = max(rect.width(), fm.averageCharWidth() * 8) - 2 * pad
-        lines = [fm.elidedText(t, Qt.TextElideMode.ElideRight, max_w) for t in caption if t]
+        first, name, tail = caption
+        # Names give way to the width; the confidence is always shown in full.
+        second = fm.elidedText(name, Qt.TextElideMode.ElideRight,
+                               max(0.0, max_w - fm.horizontalAdvance(tail))) + tail
+        lines = [fm.elidedText(first, Qt.TextElideMode.ElideRight, max_w)]
+        if second.strip():
+            lines.append(second)
         text_w = max(fm.horizontalAdvance(t) for t in lines) + 2 * pad
         text_h = fm.height() * len(lines) + pad
         # The tag sits above the box, or inside its top edge when the box touches the top.
