@@ -107,10 +107,9 @@ def test_windows_runner_gets_inno_setup_and_linux_gets_qt_libraries(workflow):
 
 # -- build script -------------------------------------------------------------------------
 
-def _dry_run(*args: str) -> str:
-    proc = subprocess.run([sys.executable, str(PACKAGING / "build.py"), "--dry-run", *args],
-                          capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
-    return proc.stdout
+def _dry_run(capsys, *args: str) -> str:
+    assert build.main(["--dry-run", *args]) == 0
+    return capsys.readouterr().out
 
 
 def test_build_script_help_names_the_options():
@@ -125,20 +124,20 @@ def test_build_script_help_names_the_options():
     ("macos", "-macos-", "hdiutil create"),
     ("windows", "FindMyFigurine-Setup-", "FindMyFigurine.iss"),
 ])
-def test_dry_run_plans_pyinstaller_then_the_platform_artefact(platform_name, artefact, tool):
-    out = _dry_run("--platform", platform_name)
+def test_dry_run_plans_pyinstaller_then_the_platform_artefact(
+    capsys, platform_name, artefact, tool
+):
+    out = _dry_run(capsys, "--platform", platform_name)
     lines = out.splitlines()
     assert lines[0].startswith("1. pyinstaller:") and "fmf_desktop.spec" in lines[0]
     assert tool in out
     assert artefact in next(line for line in lines if line.startswith("artefact:"))
 
 
-def test_building_for_another_platform_is_refused_with_a_reason():
+def test_building_for_another_platform_is_refused_with_a_reason(capsys):
     other = next(p for p in build.PLATFORMS if p != build.current_platform())
-    proc = subprocess.run([sys.executable, str(PACKAGING / "build.py"), "--platform", other],
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 2
-    assert "cross-compile" in proc.stderr
+    assert build.main(["--platform", other]) == 2
+    assert "cross-compile" in capsys.readouterr().err
 
 
 def test_report_flags_a_bundle_over_the_size_targets(capsys):
