@@ -325,3 +325,16 @@ def test_the_last_frame_of_a_clip_can_be_frozen(make_page, qtbot, shelf_clip) ->
                                                                shelf_clip.height)
     qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
     assert page.state == "ended" and not page.is_frozen()
+
+
+def test_a_page_deleted_while_running_releases_the_camera(qtbot, tmp_path, recognizer,
+                                                          shelf_clip) -> None:
+    page = CameraPage(lambda: RecognizerEngine(recognizer),
+                      watcher=CameraWatcher(lister=list),
+                      settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    log: list[str] = []
+    cam = FakeCamera("0", shelf_clip.path, log)
+    page.start_source(cam)
+    qtbot.waitUntil(lambda: log == ["open 0"], timeout=WAIT_MS)
+    page.deleteLater()  # e.g. the window went away without leaving camera mode first
+    qtbot.waitUntil(lambda: log == ["open 0", "close 0"], timeout=WAIT_MS)

@@ -43,7 +43,7 @@ class LiveBridge(QObject):
         self._pending = False
         self._target = (960, 540)
         self.pipeline = LivePipeline(
-            source, engine, on_frame=self._on_frame, on_update=self.updated.emit,
+            source, engine, on_frame=self._on_frame, on_update=self._on_update,
             on_status=self._on_status, retry_interval=retry_interval)
 
     # -- GUI thread ---------------------------------------------------------------------
@@ -96,12 +96,23 @@ class LiveBridge(QObject):
             if self._pending:
                 return  # the GUI has not taken the previous one: it just gets this one
             self._pending = True
-        self.frame_ready.emit()
+        self._emit(self.frame_ready)
+
+    def _on_update(self, update: LiveUpdate) -> None:
+        self._emit(self.updated, update)
 
     def _on_status(self, status: LiveStatus) -> None:
-        self.status_changed.emit(status)
+        self._emit(self.status_changed, status)
         if status.state in ("ended", "error", "stopped"):
-            self.finished.emit(status)
+            self._emit(self.finished, status)
+
+    def _emit(self, signal, *args: object) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            # The widget that owned us is gone (window closed without stopping us first):
+            # nobody is watching, so stop and release the device.
+            self.pipeline.stop(timeout=None)
 
 
 __all__ = ["LiveBridge", "LiveUpdate", "PreviewFrame"]
