@@ -29,8 +29,8 @@ class JobSignals(QObject):
 
 def describe_error(exc: BaseException) -> str:
     """A message a user can act on; ImageLoadError messages already name the file."""
-    if _is_load_error(exc):
-        return str(exc)
+    if _is_load_error(exc) or (type(exc).__module__.startswith("fmf_desktop") and str(exc)):
+        return str(exc)  # our own errors are written for the user already
     if isinstance(exc, MemoryError):
         return "Not enough memory for this photo."
     text = str(exc) or type(exc).__name__
