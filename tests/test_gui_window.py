@@ -297,3 +297,13 @@ def test_the_window_works_with_the_network_blocked(qtbot, gui_settings, monkeypa
     assert result.figurines and window.results_panel.shop_buttons
     window.session.wait_idle(WAIT_MS)
     assert attempts == []
+
+
+def test_a_missing_model_file_is_named_in_the_message(qtbot, gui_settings, tmp_path):
+    from fmf_desktop.recognition import Recognizer
+
+    missing = tmp_path / "model.tflite"
+    window = open_window(qtbot, gui_settings, lambda t: Recognizer(model_path=missing))
+    qtbot.waitUntil(lambda: window.session.model_state == "failed", timeout=WAIT_MS)
+    text = window.message_bar.text()
+    assert "model.tflite" in text and "ModelLoadError" not in text
