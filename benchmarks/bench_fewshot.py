@@ -332,11 +332,13 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--skip-timing", action="store_true")
+    ap.add_argument("--model", type=Path, default=None, help="default: assets/model.tflite")
+    ap.add_argument("--labels", type=Path, default=None, help="default: assets/labels.json")
     args = ap.parse_args()
     if not args.data.is_dir():
         print(f"no data at {args.data}")
         return 1
-    rec = Recognizer(num_threads=2)
+    rec = Recognizer(args.model, args.labels, num_threads=2)
     if rec.is_stand_in:
         print("WARNING: assets/labels.json says stand_in: the model has random weights, "
               "so these numbers are meaningless.")
