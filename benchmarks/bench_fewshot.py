@@ -59,7 +59,7 @@ MODES = {"nearest": 1.0, "blend": 0.5, "prototype": 0.0}
 def embed_all(rec: Recognizer, data: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """(figure names, labels (N,), embeddings (N, D), probabilities (N, C)), cached."""
     key = model_key(rec.model_path)
-    cache = OUT / f"fewshot-embeddings-{key}.npz"
+    cache = OUT / f"fewshot-embeddings-{key}-v2.npz"
     folders = sorted(p for p in data.iterdir() if p.is_dir())
     names = [p.name for p in folders]
     if cache.is_file():
@@ -70,9 +70,10 @@ def embed_all(rec: Recognizer, data: Path) -> tuple[list[str], np.ndarray, np.nd
     for i, folder in enumerate(folders):
         for photo in sorted(folder.iterdir()):
             rgb = load_image(photo, max_side=1024).rgb
-            (p, e), = rec.classify_crops([whole_image_crop(rgb, rec.input_size)])
+            crop = whole_image_crop(rgb, rec.input_size)
+            (p, e), (_, e_flip) = rec.classify_crops([crop, crop[:, ::-1].copy()])
             labels.append(i)
-            embs.append(e)
+            embs.append([e, e_flip])  # (views, D): plain and mirrored
             probs.append(p)
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez(cache, names=np.array(names), labels=np.array(labels), emb=np.array(embs),
@@ -80,12 +81,21 @@ def embed_all(rec: Recognizer, data: Path) -> tuple[list[str], np.ndarray, np.nd
     return names, np.array(labels), np.array(embs), np.array(probs)
 
 
+def qv(emb: np.ndarray, idx) -> np.ndarray:
+    """Query embeddings: with (N, V, D) views (--flip), queries use the plain view only."""
+    return emb[idx] if emb.ndim == 2 else emb[idx, 0]
+
+
 def build_index(names, labels, emb, enrol_idx, cal) -> PrototypeIndex:
     taught = sorted({int(labels[i]) for i in enrol_idx})
     pos = {f: j for j, f in enumerate(taught)}
     figures = tuple(TaughtFigure(f + 1, names[f], "", "") for f in taught)
     owner = np.array([pos[int(labels[i])] for i in enrol_idx], np.int32)
-    return PrototypeIndex(EmbeddingTable(figures, owner, emb[enrol_idx]), cal)
+    vectors = emb[enrol_idx]
+    if vectors.ndim == 3:  # every view of an enrolled photo is an example
+        owner = np.repeat(owner, vectors.shape[1])
+        vectors = vectors.reshape(-1, vectors.shape[-1])
+    return PrototypeIndex(EmbeddingTable(figures, owner, vectors), cal)
 
 
 def draw_split(rng, labels, k, taught_figures):
@@ -112,14 +122,14 @@ def closed_set(rec, names, labels, emb, probs, draws, seed):
             for _ in range(draws):
                 enrol, query = draw_split(rng, labels, k, all_figs)
                 index = build_index(names, labels, emb, enrol, cal)
-                sims = index.similarities(emb[query])
+                sims = index.similarities(qv(emb, query))
                 pred = np.array([names.index(index.figures[j].name) for j in sims.argmax(1)])
                 acc_taught.append(float(np.mean(pred == labels[query])))
                 # Merged with the bundled model's classes (what `identify` returns).
                 hits = 0
                 for q in query:
                     top = merge_candidates(rec.top_candidates(probs[q]),
-                                           index.match(emb[q]))
+                                           index.match(qv(emb, q)))
                     hits += top[0].id == names[labels[q]]
                 acc_merged.append(hits / len(query))
             results[(mode, k)] = (acc_taught, acc_merged)
@@ -159,7 +169,7 @@ def open_set_scores(names, labels, emb, draws, seed, weight, n_held=3, k=5):
         taught = set(figs.tolist()) - held
         enrol, query = draw_split(rng, labels, k, taught)
         index = build_index(names, labels, emb, enrol, cal)
-        sims = index.similarities(emb[query])
+        sims = index.similarities(qv(emb, query))
         best = sims.max(1)
         pred = np.array([names.index(index.figures[j].name) for j in sims.argmax(1)])
         is_taught = np.array([int(labels[q]) in taught for q in query])
@@ -233,7 +243,7 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
         enrol, query = draw_split(rng, labels, 5, taught)
         index = build_index(names, labels, emb, enrol, cal)
         for q in query:
-            top = merge_candidates(rec.top_candidates(probs[q]), index.match(emb[q]))
+            top = merge_candidates(rec.top_candidates(probs[q]), index.match(qv(emb, q)))
             known = decide(top, rec.unsure_threshold) == "known"
             if int(labels[q]) in taught:
                 acc_d += 1
@@ -332,6 +342,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--skip-timing", action="store_true")
+    ap.add_argument("--flip", action="store_true",
+                    help="also enrol mirrored photos (one more inference per taught photo)")
     ap.add_argument("--model", type=Path, default=None, help="default: assets/model.tflite")
     ap.add_argument("--labels", type=Path, default=None, help="default: assets/labels.json")
     args = ap.parse_args()
@@ -343,10 +355,12 @@ def main() -> int:
         print("WARNING: assets/labels.json says stand_in: the model has random weights, "
               "so these numbers are meaningless.")
     t0 = time.perf_counter()
-    names, labels, emb, probs = embed_all(rec, args.data)
-    print(f"{len(labels)} photos of {len(names)} figures embedded (D={emb.shape[1]}) "
+    names, labels, views, probs = embed_all(rec, args.data)
+    # --flip: also enrol each photo's mirror image (queries stay plain photos).
+    emb = views if args.flip else views[:, 0]
+    print(f"{len(labels)} photos of {len(names)} figures embedded (D={emb.shape[-1]}) "
           f"in {time.perf_counter() - t0:.1f} s; model {model_key(rec.model_path)}")
-    report: dict[str, object] = {"model": model_key(rec.model_path),
+    report: dict[str, object] = {"model": model_key(rec.model_path), "flip": args.flip,
                                  "stand_in": rec.is_stand_in, "draws": args.draws}
     closed = closed_set(rec, names, labels, emb, probs, args.draws, args.seed)
     report["closed_set"] = {f"{m}/k={k}": dict(top1=float(np.mean(a)),
@@ -355,7 +369,7 @@ def main() -> int:
     report["open_set"] = open_set(rec, names, labels, emb, probs, args.draws, args.seed)
     if not args.skip_timing:
         report["enrol_ms"] = enrol_timing(rec, args.data, max(args.repeat * 2, 10))
-        report["overhead"] = matcher_overhead(rec, args.data, emb, args.repeat)
+        report["overhead"] = matcher_overhead(rec, args.data, views[:, 0], args.repeat)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "fewshot.json").write_text(json.dumps(report, indent=1))
     print(f"\nwritten {OUT / 'fewshot.json'}")
