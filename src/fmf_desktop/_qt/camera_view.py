@@ -20,9 +20,8 @@ if TYPE_CHECKING:  # importing the live core pulls in OpenCV; not needed to draw
     from fmf_desktop.live.pipeline import LiveFigurine, LiveUpdate
     from fmf_desktop.results import Box, Figurine
 
-#: Box colours by kind.  Kinds are compared as strings, never as QColors: comparing
-#: QColor objects with == on every paint crashed PySide6 6.12 / Python 3.11 (a refcount
-#: bug that slowly releases None: "none_dealloc" after a few thousand frames).
+#: Box colours by kind ("known", "unsure", ...): the decision picks the colour, and the
+#: caption's text colour follows the same kind.
 COLORS = {
     "known": (46, 175, 80),
     "unsure": (245, 140, 20),
