@@ -188,7 +188,15 @@ def finish_macos(layout: Layout, steps: list[Step]) -> None:
     shutil.copytree(layout.bundle, staging / layout.bundle.name, symlinks=True)
     (staging / "Applications").symlink_to("/Applications")
     layout.artefact.unlink(missing_ok=True)
-    run(next(s for s in steps if s.name == "hdiutil"))
+    # hdiutil now and then fails with "Resource busy" on CI machines; a retry fixes it.
+    for attempt in range(3):
+        try:
+            run(next(s for s in steps if s.name == "hdiutil"))
+            return
+        except subprocess.CalledProcessError:
+            if attempt == 2:
+                raise
+            time.sleep(5)
 
 
 def run(step: Step) -> None:

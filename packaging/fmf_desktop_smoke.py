@@ -3,8 +3,9 @@
 Each mode prints one JSON line on stdout and returns 0 when the check passed.
 ``packaging/smoke_test.py`` drives them; they are bundled but unreachable for users.
 
-- ``window``: start the real GUI (``run_gui``), wait until its main window is visible,
-  close it, and report the visible top-level windows.
+- ``window [PHOTO]``: start the real GUI (``run_gui``), wait until its main window shows,
+  the model has loaded in its worker and the photo (if given) is identified; then close
+  it and report the visible top-level windows.
 - ``browser-env``: open a shop link through the app's own ``open_url`` with an https
   handler registered, and report the LD_LIBRARY_PATH the handler's child process got.
   The handler runs inside ``open_url`` exactly where Qt would start the browser.
@@ -38,14 +39,35 @@ def smoke_window(argv: Sequence[str]) -> int:
     deadline_ms = int(os.environ.get("FMF_SMOKE_TIMEOUT_MS", "30000"))
     waited = {"ms": 0}
 
+    def state(window) -> dict:
+        """The model load and the photos given on the command line, as the window sees them."""
+        session = getattr(window, "session", None)
+        item = session.current_item() if session is not None else None
+        return {
+            "model_state": getattr(session, "model_state", None),
+            "photo_done": item.done if item is not None else None,
+            "figurines": len(item.result.figurines) if item is not None and item.result else None,
+            "photo_error": item.error if item is not None else None,
+        }
+
+    def settled(window) -> bool:
+        # Wait for the model worker (and the photo, if one was given): closing then also
+        # proves the frozen app's worker threads load LiteRT and identify.
+        now = state(window)
+        return now["model_state"] in ("ready", "failed") and now["photo_done"] is not False
+
     def poll() -> None:
         app = QApplication.instance()
         windows = [w for w in (app.topLevelWidgets() if app else []) if w.isVisible()]
         mains = [w for w in windows if isinstance(w, QMainWindow)]
-        if mains or waited["ms"] >= deadline_ms:
+        if (mains and settled(mains[0])) or waited["ms"] >= deadline_ms:
+            screenshot = os.environ.get("FMF_SMOKE_SCREENSHOT")
+            if mains and screenshot:  # for a person to look at the frozen app's window
+                mains[0].grab().save(screenshot)
             seen.extend({"class": type(w).__name__, "title": w.windowTitle(),
                          "main": isinstance(w, QMainWindow),
-                         "size": [w.width(), w.height()]} for w in windows)
+                         "size": [w.width(), w.height()],
+                         **(state(w) if isinstance(w, QMainWindow) else {})} for w in windows)
             for w in windows:
                 w.close()
             app.quit()
@@ -58,7 +80,8 @@ def smoke_window(argv: Sequence[str]) -> int:
     app = make_application([sys.argv[0], *argv])
     QTimer.singleShot(100, poll)
     code = int(run_gui(list(argv)))
-    ok = any(item["main"] and item["size"][0] > 0 and item["size"][1] > 0 for item in seen)
+    ok = any(item["main"] and item["size"][0] > 0 and item["size"][1] > 0
+             and item.get("model_state") == "ready" for item in seen)
     _emit({"mode": "window", "exit_code": code, "windows": seen, "ok": ok and code == 0})
     del app
     return 0 if ok and code == 0 else 1

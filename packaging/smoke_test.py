@@ -265,11 +265,18 @@ def check_identify(r: Runner) -> str:
 
 
 def check_window(r: Runner) -> str:
-    report = r.smoke("window")
-    if not report.get("ok"):
-        raise AssertionError(f"no main window was shown: {report}")
-    win = next(w for w in report["windows"] if w["main"])
-    return f"{win['class']} '{win['title']}' {win['size'][0]}x{win['size'][1]} opened and closed"
+    shots = ROOT / "test-artifacts"
+    shots.mkdir(exist_ok=True)
+    shot = shots / "frozen-window.png"
+    report = r.smoke("window", str(sample_photo()), FMF_SMOKE_SCREENSHOT=str(shot))
+    win = next((w for w in report["windows"] if w["main"]), None)
+    if not report.get("ok") or win is None:
+        raise AssertionError(f"no main window with a loaded model: {report}")
+    if win.get("figurines") is None:
+        raise AssertionError(f"the window did not identify the sample: {win}")
+    return (f"{win['class']} '{win['title']}' {win['size'][0]}x{win['size'][1]}: model "
+            f"{win['model_state']}, sample shows {win['figurines']} figurine(s); closed "
+            f"(screenshot: {shot.relative_to(ROOT)})")
 
 
 def check_video(r: Runner, folder: Path) -> str:
@@ -307,30 +314,39 @@ def check_offline(r: Runner) -> str:
     return "no internet connection attempts seen while the checks ran"
 
 
-def expected_data_base(r: Runner) -> Path:
-    """Where the per-user data folder must be for this run.
+def expected_data_bases(r: Runner) -> list[Path]:
+    """Where the per-user data folder may be for this run.
 
     Linux follows XDG_DATA_HOME, which the runner points into a fresh home; Windows and
-    macOS ask the OS for the user's folders (ignoring HOME), so there it is the real one.
+    macOS ask the OS for the user's folders, which may ignore HOME and give the real one.
     """
     if sys.platform.startswith("linux"):
-        return r.home
-    return Path.home()
+        return [r.home.resolve()]
+    return [r.home.resolve(), Path.home().resolve()]
 
 
 def check_user_data(r: Runner, root: Path, before: dict[str, tuple[int, int]]) -> str:
+    # Teaching a figure writes the taught-figure library: it must land in the data folder.
+    taught = r.run(["teach", "--name", "Smoke Test Figure", "--whole-image",
+                    str(sample_photo())])
+    if taught.returncode != 0:
+        raise AssertionError(f"teach exited {taught.returncode}: {taught.stderr[-1500:]}")
     report = r.smoke("paths")
     data_dir = Path(report["app_data_dir"]).resolve()
-    base = expected_data_base(r).resolve()
-    if base not in data_dir.parents:
-        raise AssertionError(f"data folder {data_dir} is not under the user's folder {base}")
+    library_files = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.is_dir() else []
+    if not library_files:
+        raise AssertionError(f"teach wrote nothing into the data folder {data_dir}")
+    bases = expected_data_bases(r)
+    if not any(base in data_dir.parents for base in bases):
+        raise AssertionError(f"data folder {data_dir} is not under the user's folder {bases}")
     if root.resolve() == data_dir or root.resolve() in data_dir.parents:
         raise AssertionError(f"data folder {data_dir} is inside the install folder")
     after = snapshot(root)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     if changed:
         raise AssertionError(f"the install folder changed: {changed[:10]}")
-    return f"data folder {data_dir}; install folder unchanged after all checks"
+    return (f"data folder {data_dir} holds {', '.join(sorted(p.name for p in library_files))}; "
+            "install folder unchanged after all checks")
 
 
 def check_browser_env(r: Runner) -> str:
