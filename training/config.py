@@ -29,6 +29,8 @@ class TrainConfig:
     batch_size: int = 32
     learning_rate: float = 3e-4
     label_smoothing: float = 0.1
+    # Weight of the frozen-feature logistic regression mixed into the logits (0 = off).
+    baseline_weight: float = 0.25
     embedding_dim: int = 256
     few_shot_holdout: tuple[str, ...] = ("kronii", "mococo", "sana")
     max_images_per_class: int | None = None  # tests train tiny models on a few images

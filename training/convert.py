@@ -17,7 +17,14 @@ import numpy as np
 from .config import TrainConfig
 from .features import load_features, load_rgb, view_pixels
 from .ingest import Record
-from .train import evaluate_logits, label_array, load_upper_weights
+from .train import (
+    LinearHead,
+    baseline_head_path,
+    evaluate_logits,
+    label_array,
+    load_upper_weights,
+    pooled,
+)
 
 CALIBRATION_SAMPLES = 300
 
@@ -43,12 +50,17 @@ def pixels_for(cfg: TrainConfig, items: list[Record]) -> np.ndarray:
     ).astype(np.float32)
 
 
+def baseline_head(cfg: TrainConfig) -> LinearHead | None:
+    path = baseline_head_path(cfg)
+    return LinearHead.load(path) if cfg.baseline_weight > 0 and path.exists() else None
+
+
 def build_trained_export_model(cfg: TrainConfig, net):
     from .model import build_export_model
 
     load_upper_weights(cfg, net.upper)
     calibration = json.loads((cfg.work_dir / "calibration.json").read_text())
-    return build_export_model(net, cfg, calibration["temperature"])
+    return build_export_model(net, cfg, calibration["temperature"], baseline_head(cfg))
 
 
 def run_tflite(model_path: str, pixels: np.ndarray, threads: int = 2) -> dict[str, np.ndarray]:
@@ -78,8 +90,14 @@ def convert(
 ) -> None:
     import tensorflow as tf
 
+    from .model import combined_logits
+
     load_upper_weights(cfg, net.upper)
-    logits, _ = evaluate_logits(net.upper, load_features(cfg, "val", 1)[0])
+    val_features = load_features(cfg, "val", 1)[0]
+    logits, _ = evaluate_logits(net.upper, val_features)
+    head = baseline_head(cfg)
+    if head is not None:
+        logits = combined_logits(logits, head.logits(pooled(val_features)), cfg.baseline_weight)
     temperature = fit_temperature(logits, label_array(val, classes))
     (cfg.work_dir / "calibration.json").write_text(json.dumps({"temperature": temperature}))
     log(f"  temperature {temperature:.3f}")

@@ -65,16 +65,44 @@ class _Calibrated(keras.layers.Layer):
         return tf.nn.softmax(logits / self.temperature)
 
 
+class _Mix(keras.layers.Layer):
+    """(1 - w) * a + w * b, as a layer (raw arithmetic on symbolic Keras tensors misbehaves)."""
+
+    def __init__(self, weight: float, **kwargs):
+        super().__init__(**kwargs)
+        self.weight = float(weight)
+
+    def call(self, a, b):
+        return combined_logits(a, b, self.weight)
+
+
 class _L2(keras.layers.Layer):
     def call(self, x):
         return tf.math.l2_normalize(x, axis=-1)
 
 
-def build_export_model(net: Network, cfg: TrainConfig, temperature: float) -> keras.Model:
+def combined_logits(upper_logits, baseline_logits, weight: float):
+    """The classifier: a weighted mix of the retrained upper blocks and the frozen head.
+
+    The two make different mistakes (one reads ImageNet mid-level texture, the other the
+    retrained high-level features), so mixing their logits beats either alone.
+    """
+    return (1.0 - weight) * upper_logits + weight * baseline_logits
+
+
+def build_export_model(
+    net: Network, cfg: TrainConfig, temperature: float, baseline_head=None
+) -> keras.Model:
     pixels = keras.Input((cfg.input_size, cfg.input_size, 3), name="image")
     activations = net.trunk(pixels)
     logits, trained_embedding = net.upper(activations)
-    generic = _L2(name="generic_norm")(keras.layers.GlobalAveragePooling2D()(activations))
+    pooled = keras.layers.GlobalAveragePooling2D(name="trunk_pool")(activations)
+    if baseline_head is not None and cfg.baseline_weight > 0:
+        dense = keras.layers.Dense(baseline_head.bias.shape[0], name="baseline_logits")
+        baseline = dense(pooled)
+        dense.set_weights([baseline_head.kernel, baseline_head.bias])
+        logits = _Mix(cfg.baseline_weight, name="mixed_logits")(logits, baseline)
+    generic = _L2(name="generic_norm")(pooled)
     trained = _L2(name="trained_norm")(trained_embedding)
     embedding = _L2(name="embedding")(keras.layers.Concatenate()([generic, trained]))
     probabilities = _Calibrated(temperature, name="probabilities")(logits)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,31 +34,53 @@ def pooled(features: np.ndarray, batch: int = 512) -> np.ndarray:
     return out
 
 
+@dataclass
+class LinearHead:
+    """Logistic regression on pooled trunk activations, standardisation folded in."""
+
+    kernel: np.ndarray  # (features, classes)
+    bias: np.ndarray  # (classes,)
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.kernel + self.bias
+
+    def save(self, path: Path) -> None:
+        np.savez(path, kernel=self.kernel, bias=self.bias)
+
+    @classmethod
+    def load(cls, path: Path) -> LinearHead:
+        with np.load(path) as data:
+            return cls(data["kernel"], data["bias"])
+
+
 def _softmax_regression(
     x_train: np.ndarray, y_train: np.ndarray, num_classes: int, seed: int, epochs: int = 60
-):
+) -> LinearHead:
     """Multinomial logistic regression (standardised inputs, L2), trained with Keras."""
     import keras
 
     keras.utils.set_random_seed(seed)
     mean, std = x_train.mean(0), x_train.std(0) + 1e-6
-    model = keras.Sequential(
-        [
-            keras.Input((x_train.shape[1],)),
-            keras.layers.Dense(num_classes, kernel_regularizer=keras.regularizers.l2(1e-3)),
-        ]
-    )
+    dense = keras.layers.Dense(num_classes, kernel_regularizer=keras.regularizers.l2(1e-3))
+    model = keras.Sequential([keras.Input((x_train.shape[1],)), dense])
     model.compile(
         keras.optimizers.Adam(1e-3),
         keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     model.fit((x_train - mean) / std, y_train, batch_size=128, epochs=epochs, verbose=0)
-    return lambda x: model.predict((x - mean) / std, batch_size=512, verbose=0)
+    kernel, bias = dense.get_weights()
+    # (x - mean) / std @ K + b  ==  x @ (K / std) + (b - (mean / std) @ K)
+    folded = kernel / std[:, None]
+    return LinearHead(folded.astype(np.float32), (bias - (mean / std) @ kernel).astype(np.float32))
 
 
 def topk_accuracy(logits: np.ndarray, labels: np.ndarray, k: int) -> float:
     top = np.argsort(-logits, axis=1)[:, :k]
     return float((top == labels[:, None]).any(axis=1).mean())
+
+
+def baseline_head_path(cfg: TrainConfig) -> Path:
+    return cfg.work_dir / "baseline_head.npz"
 
 
 def frozen_baseline(
@@ -67,8 +90,9 @@ def frozen_baseline(
     x_train = pooled(load_features(cfg, "train", 1)[0])
     x_val = pooled(load_features(cfg, "val", 1)[0])
     y_train, y_val = label_array(train, classes), label_array(val, classes)
-    predict = _softmax_regression(x_train, y_train, len(classes), cfg.seed)
-    logits = predict(x_val)
+    head = _softmax_regression(x_train, y_train, len(classes), cfg.seed)
+    head.save(baseline_head_path(cfg))
+    logits = head.logits(x_val)
     result = {
         "features": f"{cfg.frozen_until} (frozen ImageNet, global average pooled)",
         "top1": topk_accuracy(logits, y_val, 1),
