@@ -35,6 +35,9 @@ EXCLUDED_MODULES = [
     # Pillow's AVIF codec (5 MB): AVIF photos still open, through OpenCV's own libavif
     # (imaging.py falls back to OpenCV; the smoke test loads an AVIF in the frozen app).
     "PIL._avif", "PIL.AvifImagePlugin",
+    # TLS and OpenSSL's hashes (libssl + libcrypto, 5.4 MB): the app never goes online,
+    # and hashlib falls back to CPython's own sha1/sha256 (teach and matching use them).
+    "ssl", "_ssl", "_hashlib",
     "training",
     # Qt modules the app does not use (tests/test_packaging.py checks src/ against this).
     "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickControls2",

@@ -13,6 +13,8 @@ Each mode prints one JSON line on stdout and returns 0 when the check passed.
 - ``images DIR``: load every photo in DIR through the app's ``load_image`` (formats).
 - ``lapack``: OpenCV's LAPACK/BLAS paths (solve, SVD, gemm) agree with NumPy, so trimming
   or re-linking OpenCV's BLAS library cannot go unnoticed.
+- ``qt-text``: collation, text codecs, case mapping and time zone names, the things Qt
+  uses ICU for (the Linux bundle ships a smaller ICU data library).
 - ``paths``: where the app keeps per-user data and where the bundle reads assets from.
 """
 
@@ -176,6 +178,37 @@ def smoke_lapack(argv: Sequence[str]) -> int:
     return 0 if all(checks.values()) else 1
 
 
+def smoke_qt_text(argv: Sequence[str]) -> int:
+    """What Qt asks ICU for: collation, codecs, case mapping, time zone names."""
+    import functools
+
+    from PySide6.QtCore import (
+        QCollator,
+        QCoreApplication,
+        QDateTime,
+        QLocale,
+        QStringDecoder,
+        QTimeZone,
+    )
+
+    app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
+    words = {"de_DE": ["zebra", "Äpfel", "apfel", "Zoo"], "sv_SE": ["ö", "z", "a"],
+             "ja_JP": ["ねこ", "いぬ", "アニメ"], "en_US": ["b", "A", "a", "B", "file10", "file2"]}
+    result: dict = {}
+    for name, items in words.items():
+        collator = QCollator(QLocale(name))
+        collator.setNumericMode(True)
+        result[f"sort {name}"] = sorted(items, key=functools.cmp_to_key(collator.compare))
+    result["codecs"] = {c: QStringDecoder(c).isValid() for c in ("Shift-JIS", "Big5", "EUC-KR")}
+    result["upper tr"] = QLocale("tr_TR").toUpper("istanbul")
+    when = QDateTime.fromSecsSinceEpoch(1_700_000_000)
+    result["zone"] = QTimeZone(b"Asia/Tokyo").displayName(
+        when, QTimeZone.NameType.LongName, QLocale("en_US"))
+    _emit({"mode": "qt-text", "result": result})
+    del app
+    return 0
+
+
 def smoke_paths(argv: Sequence[str]) -> int:
     from fmf_desktop import __version__
     from fmf_desktop.paths import app_data_dir, assets_dir
@@ -197,6 +230,7 @@ MODES = {
     "video": smoke_video,
     "images": smoke_images,
     "lapack": smoke_lapack,
+    "qt-text": smoke_qt_text,
     "paths": smoke_paths,
 }
 

@@ -10,7 +10,8 @@ Python the app is installed in: the unfrozen app's answer is the reference. Chec
 3. the window opens and closes offscreen;
 4. a video file decodes through the camera mode's file source (OpenCV's FFmpeg kept);
 5. JPEG, PNG, WebP, BMP, TIFF and AVIF photos open; OpenCV's LAPACK/BLAS calls agree
-   with NumPy (nothing needed was trimmed);
+   with NumPy; Qt's collation, codecs and case mapping match the unfrozen app's (nothing
+   needed was trimmed);
 6. it works with no network: the checks run in a network namespace without one
    (Linux, ``unshare``), or with every connection attempt watched (elsewhere);
 7. settings and data land in the per-user folder of a fresh home, and nothing in the
@@ -302,6 +303,22 @@ def check_lapack(r: Runner) -> str:
     return ", ".join(report["checks"])
 
 
+def check_qt_text(r: Runner) -> str:
+    frozen = r.smoke("qt-text")["result"]
+    proc = subprocess.run([sys.executable, str(PACKAGING / "launcher.py")],
+                          capture_output=True, text=True, check=False, timeout=TIMEOUT_S,
+                          env={**os.environ, "FMF_SMOKE": "qt-text",
+                               "QT_QPA_PLATFORM": "offscreen"})
+    lines = parse_json_lines(proc.stdout)
+    if proc.returncode != 0 or not lines:
+        raise Skip(f"the unfrozen app cannot run the reference: {proc.stderr[-300:]}")
+    reference = lines[-1]["result"]
+    if frozen != reference:
+        raise AssertionError(f"frozen {frozen} != unfrozen {reference}")
+    return "collation, codecs, case mapping, zone names as unfrozen: " + \
+        ", ".join(" ".join(v) for k, v in frozen.items() if k.startswith("sort de"))
+
+
 def check_offline(r: Runner) -> str:
     if r.offline:
         return f"all checks ran under `{' '.join(r.offline)}` (no network interface)"
@@ -385,6 +402,7 @@ def run_checks(executable: Path, only: Sequence[str] = ()) -> list[Outcome]:
             ("video file decodes", lambda: check_video(runner, Path(tmp))),
             ("photo formats open", lambda: check_images(runner, Path(tmp))),
             ("opencv linear algebra", lambda: check_lapack(runner)),
+            ("qt text services", lambda: check_qt_text(runner)),
             ("browser gets user's LD_LIBRARY_PATH", lambda: check_browser_env(runner)),
             ("no network needed", lambda: check_offline(runner)),
             ("data in per-user folder", lambda: check_user_data(runner, root, before)),

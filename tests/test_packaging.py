@@ -12,6 +12,7 @@ import configparser
 import ctypes
 import functools
 import importlib.util
+import json
 import os
 import plistlib
 import re
@@ -42,6 +43,7 @@ def _load(name: str):
 
 policy = _load("bundle_policy")
 blas_shim = _load("blas_shim")
+icu_subset = _load("icu_subset")
 build = _load("build")
 smoke_test = _load("smoke_test")
 
@@ -326,6 +328,48 @@ def test_blas_shim_is_skipped_when_opencv_has_no_private_openblas(tmp_path):
     entries = [("cv2/cv2.abi3.so", "/x/cv2.abi3.so", "EXTENSION")]
     kept, note = blas_shim.replace_opencv_blas(entries, tmp_path)
     assert kept == entries and "kept OpenCV" in note
+
+
+# -- ICU data subset (Linux) --------------------------------------------------------------
+
+def test_icu_subset_keeps_what_qt_uses_icu_for():
+    # Collation, codecs (top-level .cnv), break rules, zone names and locale data stay.
+    assert not {"coll", "brkitr", "zone"} & set(icu_subset.DROPPED_TREES)
+
+
+def test_icu_subset_keeps_the_original_without_the_tools(tmp_path, monkeypatch):
+    monkeypatch.setattr(icu_subset.shutil, "which", lambda tool: None)
+    entries = [("PySide6/Qt/lib/libicudata.so.73", "/x/libicudata.so.73", "BINARY")]
+    kept, note = icu_subset.replace_icu_data(entries, tmp_path)
+    assert kept == entries and "kept the full ICU data" in note
+
+
+def _qt_text(extra_env: dict[str, str]) -> dict:
+    proc = subprocess.run([sys.executable, str(PACKAGING / "launcher.py")], capture_output=True,
+                          text=True, check=True, timeout=120,
+                          env={**os.environ, "FMF_SMOKE": "qt-text", **extra_env})
+    return json.loads(proc.stdout.strip().splitlines()[-1])["result"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("icupkg") is None
+                    or shutil.which("cc") is None,
+                    reason="the ICU subset is built on Linux with icupkg and a C compiler")
+def test_qt_sorts_and_decodes_the_same_with_the_icu_subset(tmp_path):
+    import PySide6
+
+    qt_lib = Path(PySide6.__file__).parent / "Qt" / "lib"
+    original = next(iter(sorted(qt_lib.glob("libicudata.so.*"))), None)
+    if original is None:
+        pytest.skip("this PySide6 does not ship ICU")
+    entries = [(f"PySide6/Qt/lib/{original.name}", str(original), "BINARY")]
+    replaced, note = icu_subset.replace_icu_data(entries, tmp_path)
+    subset = Path(replaced[0][1])
+    assert subset != original, note
+    assert subset.stat().st_size < original.stat().st_size * 0.75
+    full = _qt_text({})
+    assert full["sort de_DE"] == ["apfel", "Äpfel", "zebra", "Zoo"]  # the check can tell
+    assert _qt_text({"LD_PRELOAD": str(subset)}) == full
 
 
 # -- Windows, macOS and Linux recipes ------------------------------------------------------
