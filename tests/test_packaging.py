@@ -284,6 +284,24 @@ def test_every_required_asset_exists_for_the_spec():
     assert "COLLECT(" in spec and "BUNDLE(" in spec  # one folder, and the macOS .app
 
 
+def test_windows_version_resource_parses_as_pyinstaller_reads_it(tmp_path, monkeypatch):
+    # PyInstaller's reader imports Windows-only helpers at module level; they are not
+    # needed to parse the text, so stand-ins let the real parser run on any OS.
+    import types
+
+    import PyInstaller.compat
+
+    monkeypatch.setitem(sys.modules, "pefile", sys.modules.get("pefile")
+                        or types.ModuleType("pefile"))
+    if not hasattr(PyInstaller.compat, "win32api"):
+        monkeypatch.setattr(PyInstaller.compat, "win32api", None, raising=False)
+    from PyInstaller.utils.win32.versioninfo import load_version_info_from_text_file
+
+    info = load_version_info_from_text_file(policy.write_windows_version_file("1.2.3", tmp_path))
+    assert info.ffi.fileVersionMS == (1 << 16) | 2 and info.ffi.fileVersionLS == 3 << 16
+    assert "Find My Figurine" in str(info)
+
+
 # -- OpenCV BLAS shim ------------------------------------------------------------------
 
 def _numpy_openblas() -> Path | None:
