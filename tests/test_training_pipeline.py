@@ -101,8 +101,26 @@ def test_export_writes_a_model_the_app_can_run(tiny_run):
     [(probabilities, embedding)] = recognizer.classify_crops([face])
     assert probabilities.shape == (3,) and abs(float(probabilities.sum()) - 1) < 0.05
     assert abs(float(np.linalg.norm(embedding)) - 1) < 0.05
+    from ai_edge_litert.interpreter import Interpreter
+
+    [image_input] = Interpreter(model_path=str(assets / "model.tflite")).get_input_details()
+    assert image_input["dtype"] == np.int8  # full-integer quantisation, input included
     card = (assets / "MODEL_CARD.md").read_text()
     assert "python -m training all" in card and "nsfwjs@4.4.0" in card
+
+
+def test_evaluation_numbers_come_from_the_predictions(tiny_run):
+    report = json.loads((tiny_run["work"] / "report" / "evaluation.json").read_text())
+    for kind in ("float", "int8"):
+        result = report[kind]
+        matrix = np.array(result["confusion"])
+        assert matrix.sum() == report["val_images"] > 0
+        assert result["top1"] == pytest.approx(np.trace(matrix) / matrix.sum())
+        assert result["top1"] <= result["top5"] <= 1
+        supports = [c["support"] for c in result["per_class"].values()]
+        assert supports == matrix.sum(axis=1).tolist()
+        assert 0 <= result["not_sure"]["accepted_share"] <= 1
+    assert (tiny_run["work"] / "report" / "figures" / "confusion_int8.png").stat().st_size > 0
 
 
 def test_training_resumes_from_its_checkpoint(tiny_run, capsys):

@@ -65,10 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     steps, cfg = parse_args(argv)
     from . import pipeline  # imports TensorFlow: only after argument errors are reported
 
+    run = pipeline.Run(cfg, log)
     for step in steps:
         log(f"== {step} ==")
         started = time.monotonic()
-        getattr(pipeline, f"step_{step}")(cfg, log)
+        getattr(pipeline, f"step_{step}")(run)
         log(f"== {step} done in {time.monotonic() - started:.0f}s ==")
     return 0
 

@@ -1,10 +1,15 @@
-"""The steps behind ``python -m training``; each reads and writes the work folder."""
+"""The steps behind ``python -m training``; each reads and writes the work folder.
+
+A ``Run`` carries what the steps share within one process (the network, the class list,
+the splits), so ``all`` builds InceptionV3 once instead of once per step.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cached_property
 
 from .config import TrainConfig
 from .ingest import Record, ingest, records
@@ -12,99 +17,88 @@ from .ingest import Record, ingest, records
 Log = Callable[[str], None]
 
 
-def class_ids(cfg: TrainConfig) -> list[str]:
-    """Classes in model output order: the data folders that hold images, sorted."""
-    return sorted({r.label for r in records(cfg.catalog)})
+class Run:
+    def __init__(self, cfg: TrainConfig, log: Log):
+        self.cfg = cfg
+        self.log = log
+
+    @property
+    def classes(self) -> list[str]:
+        """Classes in model output order: the data folders that hold images, sorted."""
+        return sorted({r.label for r in records(self.cfg.catalog)})
+
+    def split(self, name: str) -> list[Record]:
+        items = records(self.cfg.catalog, name)
+        limit = self.cfg.max_images_per_class
+        if limit:
+            per_class: dict[str, list[Record]] = defaultdict(list)
+            for item in items:
+                if len(per_class[item.label]) < limit:
+                    per_class[item.label].append(item)
+            items = sorted((r for rs in per_class.values() for r in rs), key=lambda r: r.path)
+        return items
+
+    @cached_property
+    def network(self):
+        from .model import build_network
+
+        return build_network(self.cfg, len(self.classes))
+
+    def write_report(self, name: str, data: dict) -> None:
+        self.cfg.report_dir.mkdir(parents=True, exist_ok=True)
+        (self.cfg.report_dir / f"{name}.json").write_text(json.dumps(data, indent=2))
 
 
-def split_records(cfg: TrainConfig, split: str) -> list[Record]:
-    items = records(cfg.catalog, split)
-    if cfg.max_images_per_class:
-        per_class: dict[str, list[Record]] = defaultdict(list)
-        for item in items:
-            if len(per_class[item.label]) < cfg.max_images_per_class:
-                per_class[item.label].append(item)
-        items = sorted((r for rs in per_class.values() for r in rs), key=lambda r: r.path)
-    return items
-
-
-def step_ingest(cfg: TrainConfig, log: Log) -> None:
+def step_ingest(run: Run) -> None:
+    cfg = run.cfg
     counts = ingest(
-        cfg.data_dir, cfg.catalog, val_fraction=cfg.val_fraction, seed=cfg.seed, log=log
+        cfg.data_dir, cfg.catalog, val_fraction=cfg.val_fraction, seed=cfg.seed, log=run.log
     )
-    cfg.report_dir.mkdir(parents=True, exist_ok=True)
-    (cfg.report_dir / "ingest.json").write_text(json.dumps(counts, indent=2))
+    run.write_report("ingest", counts)
 
 
-def step_weights(cfg: TrainConfig, log: Log) -> None:
-    from .weights import build_inception
-
-    model = build_inception(cfg.input_size, cfg.weights, cfg.cache_dir)
-    log(f"  {cfg.weights} weights ready: {len(model.layers)} layers")
+def step_weights(run: Run) -> None:
+    run.log(f"  {run.cfg.weights} weights ready: {len(run.network.trunk.layers)} trunk layers")
 
 
-def _network(cfg: TrainConfig):
-    from .model import build_network
-
-    return build_network(cfg, len(class_ids(cfg)))
-
-
-def step_features(cfg: TrainConfig, log: Log) -> None:
+def step_features(run: Run) -> None:
     from .features import cache_features
 
-    net = _network(cfg)
-    cache_features(cfg, net.trunk, net.trunk_shape, split_records(cfg, "val"), "val", 1, log)
+    net, cfg = run.network, run.cfg
+    cache_features(cfg, net.trunk, net.trunk_shape, run.split("val"), "val", 1, run.log)
     cache_features(
-        cfg, net.trunk, net.trunk_shape, split_records(cfg, "train"), "train", cfg.train_views, log
+        cfg, net.trunk, net.trunk_shape, run.split("train"), "train", cfg.train_views, run.log
     )
 
 
-def step_baseline(cfg: TrainConfig, log: Log) -> None:
+def step_baseline(run: Run) -> None:
     from .train import frozen_baseline
 
-    result = frozen_baseline(
-        cfg, class_ids(cfg), split_records(cfg, "train"), split_records(cfg, "val"), log
-    )
-    cfg.report_dir.mkdir(parents=True, exist_ok=True)
-    (cfg.report_dir / "baseline.json").write_text(json.dumps(result, indent=2))
+    result = frozen_baseline(run.cfg, run.classes, run.split("train"), run.split("val"), run.log)
+    run.write_report("baseline", result)
 
 
-def step_train(cfg: TrainConfig, log: Log) -> None:
+def step_train(run: Run) -> None:
     from .train import train_upper
 
-    net = _network(cfg)
     train_upper(
-        cfg, net, class_ids(cfg), split_records(cfg, "train"), split_records(cfg, "val"), log
+        run.cfg, run.network, run.classes, run.split("train"), run.split("val"), run.log
     )
 
 
-def step_convert(cfg: TrainConfig, log: Log) -> None:
+def step_convert(run: Run) -> None:
     from .convert import convert
 
-    convert(
-        cfg,
-        _network(cfg),
-        class_ids(cfg),
-        split_records(cfg, "train"),
-        split_records(cfg, "val"),
-        log,
-    )
+    convert(run.cfg, run.network, run.classes, run.split("train"), run.split("val"), run.log)
 
 
-def step_evaluate(cfg: TrainConfig, log: Log) -> None:
+def step_evaluate(run: Run) -> None:
     from .evaluate import evaluate
 
-    evaluate(
-        cfg,
-        _network(cfg),
-        class_ids(cfg),
-        split_records(cfg, "train"),
-        split_records(cfg, "val"),
-        log,
-    )
+    evaluate(run.cfg, run.network, run.classes, run.split("train"), run.split("val"), run.log)
 
 
-def step_export(cfg: TrainConfig, log: Log) -> None:
+def step_export(run: Run) -> None:
     from .export import export
 
-    export(cfg, class_ids(cfg), log)
+    export(run.cfg, run.classes, run.log)
