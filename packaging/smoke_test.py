@@ -362,8 +362,11 @@ def check_user_data(r: Runner, root: Path, before: dict[str, tuple[int, int]]) -
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     if changed:
         raise AssertionError(f"the install folder changed: {changed[:10]}")
+    home = r.home.resolve()
+    in_home = sorted(str(p.relative_to(home)) for p in home.rglob("*")
+                     if p.is_file() and "runtime" not in p.parts)
     return (f"data folder {data_dir} holds {', '.join(sorted(p.name for p in library_files))}; "
-            "install folder unchanged after all checks")
+            f"install folder unchanged after all checks; the fresh home got {in_home}")
 
 
 def check_browser_env(r: Runner) -> str:
