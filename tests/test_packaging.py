@@ -154,6 +154,46 @@ def test_report_flags_a_bundle_over_the_size_targets(capsys):
     assert build.print_report(report) == []
 
 
+def _fake_linux_bundle(tmp_path: Path):
+    layout = build.Layout("linux", "1.2.3", "x86_64", tmp_path / "dist", tmp_path / "build")
+    internal = layout.bundle / "_internal"
+    internal.mkdir(parents=True)
+    (layout.bundle / policy.APP_EXE_NAME).write_bytes(b"#!/bin/sh\n")
+    (layout.bundle / policy.APP_EXE_NAME).chmod(0o755)
+    (internal / "libfoo.so.1").write_bytes(b"x" * 1000)
+    (internal / "libfoo.so").symlink_to("libfoo.so.1")  # links must not count twice
+    return layout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Linux tarball is made on Linux")
+def test_linux_tarball_holds_the_app_desktop_entry_icon_and_menu_installer(tmp_path):
+    import tarfile
+
+    layout = _fake_linux_bundle(tmp_path)
+    build.finish_linux(layout)
+    with tarfile.open(layout.artefact) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+    for name in (policy.APP_EXE_NAME, "fmf-desktop.desktop", "fmf-desktop.png",
+                 "install-desktop-entry.sh", "_internal/libfoo.so.1"):
+        assert f"FindMyFigurine/{name}" in members, name
+    assert members["FindMyFigurine/install-desktop-entry.sh"].mode & 0o111
+    assert members["FindMyFigurine/_internal/libfoo.so"].issym()
+    assert build.tree_size(layout.bundle / "_internal") == 1000
+
+
+@pytest.mark.skipif(shutil.which("sh") is None or sys.platform == "win32",
+                    reason="needs a POSIX shell")
+def test_menu_installer_points_the_desktop_entry_at_the_unpacked_folder(tmp_path):
+    layout = _fake_linux_bundle(tmp_path)
+    build.finish_linux(layout)
+    data = tmp_path / "xdg-data"
+    subprocess.run(["sh", str(layout.bundle / "install-desktop-entry.sh")], check=True,
+                   env={**os.environ, "XDG_DATA_HOME": str(data)}, capture_output=True)
+    entry = (data / "applications" / "fmf-desktop.desktop").read_text(encoding="utf-8")
+    assert f'Exec="{layout.bundle.resolve()}/{policy.APP_EXE_NAME}" %F' in entry
+    assert (data / "icons" / "hicolor" / "256x256" / "apps" / "fmf-desktop.png").is_file()
+
+
 # -- what goes into the bundle -------------------------------------------------------------
 
 @functools.cache
