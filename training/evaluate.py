@@ -110,6 +110,16 @@ def threshold_report(probs: np.ndarray, labels: np.ndarray, groups: list[str]) -
 # --- figures --------------------------------------------------------------------------
 
 
+def _text(
+    image: np.ndarray,
+    text: str,
+    origin: tuple[int, int],
+    scale: float,
+    colour: tuple[int, int, int] = (0, 0, 0),
+) -> None:
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
+
+
 def draw_confusion(matrix: np.ndarray, classes: list[str], path: Path, title: str) -> None:
     n, cell, left, top = len(classes), 28, 120, 130
     image = np.full((top + n * cell + 20, left + n * cell + 20, 3), 255, np.uint8)
@@ -122,42 +132,15 @@ def draw_confusion(matrix: np.ndarray, classes: list[str], path: Path, title: st
             cv2.rectangle(image, (x, y), (x + cell - 1, y + cell - 1), colour[::-1], -1)
             if matrix[i, j]:
                 text_colour = (0, 0, 0) if rows[i, j] < 0.6 else (255, 255, 255)
-                cv2.putText(
-                    image,
-                    str(matrix[i, j]),
-                    (x + 2, y + 18),
-                    cv2.FONT_HERSHEY_SIMPLEX,
-                    0.32,
-                    text_colour,
-                    1,
-                    cv2.LINE_AA,
-                )
-        cv2.putText(
-            image,
-            classes[i],
-            (6, top + i * cell + 18),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.45,
-            (0, 0, 0),
-            1,
-            cv2.LINE_AA,
-        )
+                _text(image, str(matrix[i, j]), (x + 2, y + 18), 0.32, text_colour)
+        _text(image, classes[i], (6, top + i * cell + 18), 0.45, (0, 0, 0))
     for j, name in enumerate(classes):
         label = np.full((cell, 110, 3), 255, np.uint8)
-        cv2.putText(label, name, (2, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+        _text(label, name, (2, 18), 0.45, (0, 0, 0))
         rotated = cv2.rotate(label, cv2.ROTATE_90_COUNTERCLOCKWISE)
         image[top - 112 : top - 2, left + j * cell : left + (j + 1) * cell] = rotated
-    cv2.putText(image, title, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.putText(
-        image,
-        "rows: true class, columns: predicted",
-        (6, 36),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.4,
-        (80, 80, 80),
-        1,
-        cv2.LINE_AA,
-    )
+    _text(image, title, (6, 16), 0.5, (0, 0, 0))
+    _text(image, "rows: true class, columns: predicted", (6, 36), 0.4, (80, 80, 80))
     cv2.imwrite(str(path), image)
 
 
@@ -175,45 +158,21 @@ def draw_reliability(table: list[dict], ece: float, path: Path, title: str) -> N
         yc = margin + size - int(row["confidence"] * size)
         cv2.line(image, (x0 + 1, yc), (x1, yc), (40, 40, 220), 2)
     for tick in (0.0, 0.5, 1.0):
-        cv2.putText(
+        _text(
             image,
             f"{tick:.1f}",
             (margin + int(tick * size) - 10, margin + size + 18),
-            cv2.FONT_HERSHEY_SIMPLEX,
             0.4,
             (0, 0, 0),
-            1,
-            cv2.LINE_AA,
         )
-        cv2.putText(
-            image,
-            f"{tick:.1f}",
-            (12, margin + size - int(tick * size) + 4),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.4,
-            (0, 0, 0),
-            1,
-            cv2.LINE_AA,
-        )
-    cv2.putText(
-        image,
-        f"{title}  ECE {ece:.3f}",
-        (margin, 30),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.5,
-        (0, 0, 0),
-        1,
-        cv2.LINE_AA,
-    )
-    cv2.putText(
+        _text(image, f"{tick:.1f}", (12, margin + size - int(tick * size) + 4), 0.4, (0, 0, 0))
+    _text(image, f"{title}  ECE {ece:.3f}", (margin, 30), 0.5, (0, 0, 0))
+    _text(
         image,
         "confidence (x) vs accuracy (bars); red: mean confidence",
         (margin - 40, margin + size + 40),
-        cv2.FONT_HERSHEY_SIMPLEX,
         0.38,
         (80, 80, 80),
-        1,
-        cv2.LINE_AA,
     )
     cv2.imwrite(str(path), image)
 
