@@ -54,11 +54,13 @@ from fmf_desktop.teaching import example_from_crop, teach_crop  # noqa: E402
 DATA = ROOT.parent / "shared" / "data" / "lego-minifig-photos"
 OUT = ROOT / "benchmarks" / "out"
 MODES = {"nearest": 1.0, "blend": 0.5, "prototype": 0.0}
+SCALE_OVERRIDE = 0.0  # --scale: a fixed logistic scale instead of the fitted one
 
 
 def embed_all(rec: Recognizer, data: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """(figure names, labels (N,), embeddings (N, D), probabilities (N, C)), cached."""
-    key = model_key(rec.model_path)
+    # Probabilities depend on the labels' calibration (temperature) too.
+    key = model_key(rec.model_path) + model_key(rec.labels_path)[:8]
     cache = OUT / f"fewshot-embeddings-{key}-v2.npz"
     folders = sorted(p for p in data.iterdir() if p.is_dir())
     names = [p.name for p in folders]
@@ -217,6 +219,8 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
         best = np.concatenate([r[0] for r in rows])
         positive = np.concatenate([r[1] & r[2] for r in rows])
         _, scale = fit_logistic(best, positive)
+        if SCALE_OVERRIDE:
+            scale = SCALE_OVERRIDE
         t = rec.unsure_threshold
         center = thr_all - scale * math.log(t / (1 - t))
         summary[mode] = dict(unsure=float(np.mean(unsure)), accepted=float(np.mean(accepted)),
@@ -346,7 +350,11 @@ def main() -> int:
                     help="also enrol mirrored photos (one more inference per taught photo)")
     ap.add_argument("--model", type=Path, default=None, help="default: assets/model.tflite")
     ap.add_argument("--labels", type=Path, default=None, help="default: assets/labels.json")
+    ap.add_argument("--scale", type=float, default=0.0,
+                    help="use this calibration scale instead of the fitted one")
     args = ap.parse_args()
+    global SCALE_OVERRIDE
+    SCALE_OVERRIDE = args.scale
     if not args.data.is_dir():
         print(f"no data at {args.data}")
         return 1
