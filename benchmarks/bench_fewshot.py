@@ -236,8 +236,12 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
     # End to end, as `identify` decides: merged with the model's classes and its threshold.
     mode = max(summary, key=lambda m: min(summary[m]["unsure"], summary[m]["accepted"]))
     s = summary[mode]
-    cal = SimilarityCalibration(center=s["center"], scale=s["scale"],
-                                nearest_weight=MODES[mode])
+    # What the app ships (matching.py defaults), unless --scale asks for the fitted one.
+    cal = (SimilarityCalibration(center=s["center"], scale=s["scale"],
+                                 nearest_weight=MODES[mode])
+           if SCALE_OVERRIDE else SimilarityCalibration())
+    print(f"  shipped calibration: center={cal.center:.3f} scale={cal.scale:.3f} "
+          f"nearest_weight={cal.nearest_weight}")
     rng = np.random.default_rng(seed + 1)
     figs = np.unique(labels)
     unsure_n = unsure_d = acc_n = acc_d = 0
@@ -255,7 +259,7 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
             else:
                 unsure_d += 1
                 unsure_n += not known
-    print(f"  end to end ({mode}, merged with the model's {len(rec.classes)} classes, "
+    print(f"  end to end (merged with the model's {len(rec.classes)} classes, "
           f"threshold {rec.unsure_threshold:.2f}, fresh draws): untaught -> unsure "
           f"{100 * unsure_n / unsure_d:5.1f}%   taught -> right name & known "
           f"{100 * acc_n / acc_d:5.1f}%")
