@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -97,6 +97,8 @@ class TeachingController(QObject):
         window.canvas.figurine_selected.connect(lambda _i: self.refresh())
         if s.model_state == "ready":
             self._start_matcher()
+        # A job still running when the window closes would report to deleted objects.
+        window.installEventFilter(self)
         app = QCoreApplication.instance()
         if app is not None:
             # Closing checkpoints the WAL into the main file, so a backup of just the
@@ -405,6 +407,11 @@ class TeachingController(QObject):
         return self.collection_view
 
     # -- shutdown / tests ------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self._runner.wait(10000)
+        return False
+
     def wait_idle(self, msecs: int = 30000) -> bool:
         return self._runner.wait(msecs)
 
