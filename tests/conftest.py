@@ -44,3 +44,18 @@ def _isolated_app_data(tmp_path_factory, monkeypatch):
     """Every test gets its own app data folder (taught-figure library, collection), so
     tests never read or write the real user's files."""
     monkeypatch.setenv("FMF_DATA_DIR", str(tmp_path_factory.mktemp("appdata")))
+
+
+#: Characters in the shared camera-mode test clip.
+SHELF_CHARACTERS = ("gura", "ame", "calli")
+
+
+@pytest.fixture(scope="session")
+def shelf_clip(tmp_path_factory, holoen_dir, lego_dir):
+    """A clip panning along a shelf: dev-data faces on real photo backgrounds (built once)."""
+    from fmf_desktop.recognition import Recognizer
+    from tests.support.clips import make_shelf_clip, pick_recognisable_faces
+
+    faces = pick_recognisable_faces(holoen_dir, SHELF_CHARACTERS, Recognizer(), lego_dir=lego_dir)
+    out = tmp_path_factory.mktemp("clips") / "shelf.avi"
+    return make_shelf_clip(out, holoen_dir, lego_dir, faces, seconds=2.0, fps=15)

@@ -4,7 +4,6 @@ recovered."""
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -31,26 +30,18 @@ from fmf_desktop.live.sources import (
     list_cameras,
 )
 from fmf_desktop.recognition import Recognizer
-from tests.support.clips import ShelfClip, make_shelf_clip, pick_recognisable_faces
+from tests.conftest import SHELF_CHARACTERS
+from tests.support.assets import model_is_stand_in
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-CHARACTERS = ("gura", "ame", "calli")
+CHARACTERS = SHELF_CHARACTERS
 
-
-def model_is_stand_in() -> bool:
-    return bool(json.loads((ASSETS / "labels.json").read_text()).get("stand_in", False))
 
 
 @pytest.fixture(scope="module")
 def recognizer() -> Recognizer:
     return Recognizer()
 
-
-@pytest.fixture(scope="module")
-def shelf_clip(tmp_path_factory, holoen_dir, lego_dir, recognizer) -> ShelfClip:
-    faces = pick_recognisable_faces(holoen_dir, CHARACTERS, recognizer, lego_dir=lego_dir)
-    out = tmp_path_factory.mktemp("clips") / "shelf.avi"
-    return make_shelf_clip(out, holoen_dir, lego_dir, faces, seconds=2.0, fps=15)
 
 
 def run(pipeline: LivePipeline, timeout: float = 30.0) -> None:

@@ -7,7 +7,6 @@ covered by the "no camera" state only.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -26,28 +25,20 @@ from fmf_desktop.live.sources import (
     VideoFileSource,
 )
 from fmf_desktop.recognition import Recognizer
-from tests.support.clips import ShelfClip, make_shelf_clip, pick_recognisable_faces
+from tests.conftest import SHELF_CHARACTERS
+from tests.support.assets import model_is_stand_in
 from tests.test_live_pipeline import figurine_centred_on
 
 WAIT_MS = 20000
-CHARACTERS = ("gura", "ame", "calli")
+CHARACTERS = SHELF_CHARACTERS
 LABELS = Path(__file__).resolve().parents[1] / "assets" / "labels.json"
 
-
-def stand_in() -> bool:
-    return bool(json.loads(LABELS.read_text()).get("stand_in", False))
 
 
 @pytest.fixture(scope="module")
 def recognizer() -> Recognizer:
     return Recognizer()
 
-
-@pytest.fixture(scope="module")
-def shelf_clip(tmp_path_factory, holoen_dir, lego_dir, recognizer) -> ShelfClip:
-    faces = pick_recognisable_faces(holoen_dir, CHARACTERS, recognizer, lego_dir=lego_dir)
-    out = tmp_path_factory.mktemp("clips") / "shelf.avi"
-    return make_shelf_clip(out, holoen_dir, lego_dir, faces, seconds=2.0, fps=15)
 
 
 class FakeCamera(FrameSource):
@@ -153,7 +144,7 @@ def test_video_file_drives_the_live_view_with_steady_names(make_page, qtbot, she
             assert sum(a != b for a, b in zip(names, names[1:], strict=False)) <= 1
     assert "figurine" in page.status_line.text()
 
-    if stand_in():
+    if model_is_stand_in():
         pytest.skip("stand-in model (assets/labels.json stand_in: true): names are "
                     "random; boxes, tracks and label stability were checked")
     for cid in CHARACTERS:

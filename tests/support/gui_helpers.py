@@ -22,6 +22,7 @@ from fmf_desktop._qt.settings import AppSettings
 from fmf_desktop.paths import default_labels_path, sample_image_path
 from fmf_desktop.recognition import decide
 from fmf_desktop.results import Box, Candidate, CharacterInfo, Figurine, PhotoResult
+from tests.support.assets import model_is_stand_in
 
 WAIT_MS = 20000  # generous: the CI machine's two cores are shared with other jobs
 
@@ -35,8 +36,7 @@ def label_characters() -> list[CharacterInfo]:
 
 
 def is_stand_in_model() -> bool:
-    doc = json.loads(default_labels_path().read_text(encoding="utf-8"))
-    return bool(doc.get("stand_in", False))
+    return model_is_stand_in()
 
 
 class ScriptedRecognizer:
