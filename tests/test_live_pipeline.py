@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,6 @@ import pytest
 
 from fmf_desktop.live.pipeline import (
     LatestFrameSlot,
-    LiveFigurine,
     LivePipeline,
     LiveStatus,
     LiveUpdate,
@@ -32,6 +31,7 @@ from fmf_desktop.live.sources import (
 from fmf_desktop.recognition import Recognizer
 from tests.conftest import SHELF_CHARACTERS
 from tests.support.assets import model_is_stand_in
+from tests.support.clips import figurines_by_character
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 CHARACTERS = SHELF_CHARACTERS
@@ -57,31 +57,13 @@ def collect(source, engine, **kw) -> tuple[LivePipeline, list[LiveUpdate], list[
     return p, updates, statuses
 
 
-def figurine_at(update: LiveUpdate, box) -> LiveFigurine | None:
-    """The tracked figurine whose box is centred on `box` (locators draw head boxes of
-    varying size around a face, so IoU alone would be too strict)."""
-    return figurine_centred_on(update.figurines, box)
-
-
-def figurine_centred_on(figurines, box) -> LiveFigurine | None:
-    inside = [f for f in figurines
-              if box.x <= f.box.x + f.box.w / 2 <= box.x + box.w
-              and box.y <= f.box.y + f.box.h / 2 <= box.y + box.h]
-    return max(inside, key=lambda f: f.box.iou(box), default=None)
-
-
 def test_figurines_are_tracked_and_named_without_flicker(shelf_clip, recognizer) -> None:
     src = VideoFileSource(shelf_clip.path)
     _, updates, statuses = collect(src, RecognizerEngine(recognizer))
     assert [s.state for s in statuses] == ["opening", "live", "ended"]
     assert len(updates) >= 2
 
-    seen: dict[str, list[LiveFigurine]] = defaultdict(list)
-    for u in updates:
-        for cid, box in shelf_clip.boxes_at(u.frame_index):
-            fig = figurine_at(u, box)
-            if fig is not None:
-                seen[cid].append(fig)
+    seen = figurines_by_character(updates, shelf_clip)
     for cid in CHARACTERS:
         figs = seen[cid]
         # Found in (nearly) every update while the camera pans past it ...

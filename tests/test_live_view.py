@@ -7,7 +7,7 @@ covered by the "no camera" state only.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from fmf_desktop.live.sources import (
 from fmf_desktop.recognition import Recognizer
 from tests.conftest import SHELF_CHARACTERS
 from tests.support.assets import model_is_stand_in
-from tests.test_live_pipeline import figurine_centred_on
+from tests.support.clips import figurines_by_character
 
 WAIT_MS = 20000
 CHARACTERS = SHELF_CHARACTERS
@@ -127,12 +127,7 @@ def test_video_file_drives_the_live_view_with_steady_names(make_page, qtbot, she
     assert len(updates) >= 2
     assert page.view.has_frame()
 
-    seen = defaultdict(list)
-    for u in updates:
-        for cid, box in shelf_clip.boxes_at(u.frame_index):
-            best = figurine_centred_on(u.figurines, box)
-            if best is not None:
-                seen[cid].append(best)
+    seen = figurines_by_character(updates, shelf_clip)
     for cid in CHARACTERS:
         figs = seen[cid]
         misses = len(updates) - len(figs)

@@ -6,6 +6,7 @@ The clip is written into a temporary folder (never into the repository) with
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,3 +181,23 @@ def pick_recognisable_faces(holoen_dir: Path, ids: Sequence[str], recognizer,
                 best, best_score = f, float(probs[top])
         out.append((cid, best))
     return out
+
+
+def figurine_centred_on(figurines, box: Box):
+    """The tracked figurine whose box is centred inside ``box`` (locators draw head boxes
+    of varying size around a face, so IoU alone would be too strict)."""
+    inside = [f for f in figurines
+              if box.x <= f.box.x + f.box.w / 2 <= box.x + box.w
+              and box.y <= f.box.y + f.box.h / 2 <= box.y + box.h]
+    return max(inside, key=lambda f: f.box.iou(box), default=None)
+
+
+def figurines_by_character(updates, clip: ShelfClip) -> dict[str, list]:
+    """For each character in the clip, the live figurine matched to it in each update."""
+    seen: dict[str, list] = defaultdict(list)
+    for update in updates:
+        for cid, box in clip.boxes_at(update.frame_index):
+            fig = figurine_centred_on(update.figurines, box)
+            if fig is not None:
+                seen[cid].append(fig)
+    return seen
