@@ -10,31 +10,13 @@ threads, and reports the median of many invokes and the 2-thread speed-up agains
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import sys
 from pathlib import Path
 
-import numpy as np
-from ai_edge_litert.interpreter import Interpreter
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-
-def median_ms(model: Path, threads: int, runs: int) -> float:
-    interpreter = Interpreter(model_path=str(model), num_threads=threads)
-    runner = interpreter.get_signature_runner()
-    detail = runner.get_input_details()["image"]
-    rng = np.random.default_rng(0)
-    info = np.iinfo(detail["dtype"])
-    image = rng.integers(info.min, info.max, size=detail["shape"]).astype(detail["dtype"])
-    for _ in range(3):  # warm-up: first invokes allocate and pack weights
-        runner(image=image)
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        runner(image=image)
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+from training.latency import median_invoke_ms  # noqa: E402
 
 
 def main() -> None:
@@ -43,8 +25,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "assets" / "model.tflite")
     args = parser.parse_args()
     size_mb = args.model.stat().st_size / 1e6
-    one = median_ms(args.model, 1, args.runs)
-    two = median_ms(args.model, 2, args.runs)
+    one = median_invoke_ms(args.model, 1, args.runs)
+    two = median_invoke_ms(args.model, 2, args.runs)
     print(f"model: {args.model} ({size_mb:.1f} MB)")
     print(f"median per crop, 1 thread : {one:6.1f} ms  (baseline)")
     print(f"median per crop, 2 threads: {two:6.1f} ms  ({one / two:.2f}x the 1-thread speed)")

@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
-import time
 from pathlib import Path
-
-import numpy as np
 
 from .config import PROJECT_ROOT, TrainConfig
 from .convert import tflite_path
 from .labels import DISPLAY_NAMES, write_labels
+from .latency import median_invoke_ms
 
 MAX_MODEL_BYTES = 25 * 1024 * 1024
 REPRODUCE = """python -m training all --epochs 6     # ~1.5 h on a 2-core CPU
 python -m training train --epochs 8   # resume: two more epochs on the cosine tail
 python -m training convert && python -m training evaluate && python -m training export"""
-
-
-def measure_latency(model_path: Path, runs: int = 30, threads: int = 2) -> float:
-    """Median milliseconds per crop for one invoke (the benchmark script does more)."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_path=str(model_path), num_threads=threads)
-    runner = interpreter.get_signature_runner()
-    detail = runner.get_input_details()["image"]
-    image = np.zeros(detail["shape"], detail["dtype"])
-    runner(image=image)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        runner(image=image)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def _pct(x: float) -> str:
@@ -207,7 +187,7 @@ def export(cfg: TrainConfig, classes: list[str], log) -> None:
     tmp = cfg.assets_dir / "model.tflite.tmp"
     shutil.copyfile(source, tmp)
     tmp.replace(cfg.assets_dir / "model.tflite")
-    latency = measure_latency(cfg.assets_dir / "model.tflite")
+    latency = median_invoke_ms(cfg.assets_dir / "model.tflite")
     int8 = reports["evaluation"]["int8"]
     write_labels(
         cfg.assets_dir / "labels.json",
