@@ -192,3 +192,25 @@ def test_real_model_names_figurines_located_in_a_composed_photo(recognizer, holo
     # End to end (locate, crop, classify) on held-out illustrations: top-5 must hold the
     # right character for most heads.
     assert named / total >= 0.6, f"{named} of {total} heads named in the top-5"
+
+
+def test_confidences_are_the_models_own_not_sharpened_again(recognizer):
+    """The temperature is inside the graph: the shown confidence is the model's output.
+
+    Applying it again in the app made every answer look surer than the "not sure"
+    threshold (chosen on the model's own outputs) assumes.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    rng = np.random.default_rng(3)
+    crop = rng.integers(0, 255, (recognizer.input_size, recognizer.input_size, 3), np.uint8)
+    interpreter = Interpreter(model_path=str(recognizer.model_path), num_threads=1)
+    runner = interpreter.get_signature_runner()
+    inp = runner.get_input_details()["image"]
+    scale, zero = inp["quantization"]
+    q = np.clip(np.round(crop / scale + zero), -128, 127).astype(inp["dtype"])
+    raw = runner(image=q[None])["probabilities"][0].astype(np.float32)
+    o_scale, o_zero = runner.get_output_details()["probabilities"]["quantization"]
+    raw = (raw - o_zero) * o_scale if o_scale else raw
+    probs, _ = recognizer.classify_crops([crop])[0]
+    np.testing.assert_allclose(probs, raw / raw.sum(), atol=2e-3)

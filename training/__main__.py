@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None) -> tuple[list[str], TrainConfig]:
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--views", type=int, default=defaults.train_views)
     parser.add_argument("--input-size", type=int, default=defaults.input_size)
+    parser.add_argument(
+        "--no-flip-tta",
+        dest="flip_tta",
+        action="store_false",
+        help="export a model that looks at the crop once (not also mirrored): half the time",
+    )
     parser.add_argument("--max-per-class", type=int, default=None, help="tiny runs for tests")
     args = parser.parse_args(argv)
     cfg = TrainConfig(
@@ -55,6 +61,7 @@ def parse_args(argv: list[str] | None) -> tuple[list[str], TrainConfig]:
         train_views=args.views,
         input_size=args.input_size,
         max_images_per_class=args.max_per_class,
+        flip_tta=args.flip_tta,
     )
     steps = list(STEPS) if args.step == "all" else [args.step]
     return steps, cfg

@@ -31,6 +31,10 @@ class TrainConfig:
     label_smoothing: float = 0.1
     # Weight of the frozen-feature logistic regression mixed into the logits (0 = off).
     baseline_weight: float = 0.25
+    # The exported model also looks at the mirrored crop and averages the two answers
+    # (test-time augmentation inside the graph): measured +0.5 pt top-1 on validation for
+    # about 1.8x the inference time. No tuned parameter, so no fit to the split.
+    flip_tta: bool = True
     embedding_dim: int = 256
     few_shot_holdout: tuple[str, ...] = ("kronii", "mococo", "sana")
     max_images_per_class: int | None = None  # tests train tiny models on a few images

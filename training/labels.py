@@ -47,7 +47,7 @@ def write_labels(
     class_ids: list[str],
     *,
     unsure_threshold: float,
-    temperature: float = 1.0,
+    model_temperature: float = 1.0,
     input_size: int = 224,
     extra: dict | None = None,
 ) -> None:
@@ -57,7 +57,12 @@ def write_labels(
         "input_size": input_size,
         # The model takes raw RGB pixel values 0..255; rescaling is inside the graph.
         "input_range": [0, 255],
-        "calibration": {"unsure_threshold": unsure_threshold, "temperature": temperature},
+        # The temperature is already inside the model's graph: recorded, never re-applied
+        # (the app's optional "temperature" key is for models calibrated after export).
+        "calibration": {
+            "unsure_threshold": unsure_threshold,
+            "model_temperature": model_temperature,
+        },
         "classes": [class_entry(c) for c in class_ids],
     }
     if extra:

@@ -76,6 +76,20 @@ class _Mix(keras.layers.Layer):
         return combined_logits(a, b, self.weight)
 
 
+class _WithMirror(keras.layers.Layer):
+    """A batch of n images -> 2n: the images, then the same images mirrored left-right."""
+
+    def call(self, x):
+        return tf.concat([x, tf.reverse(x, axis=[2])], axis=0)
+
+
+class _MirrorMean(keras.layers.Layer):
+    """Undo ``_WithMirror``: average each image's answer with its mirror's (2n -> n)."""
+
+    def call(self, x):
+        return tf.reduce_mean(tf.reshape(x, [2, -1, x.shape[-1]]), axis=0)
+
+
 class _L2(keras.layers.Layer):
     def call(self, x):
         return tf.math.l2_normalize(x, axis=-1)
@@ -94,7 +108,8 @@ def build_export_model(
     net: Network, cfg: TrainConfig, temperature: float, baseline_head=None
 ) -> keras.Model:
     pixels = keras.Input((cfg.input_size, cfg.input_size, 3), name="image")
-    activations = net.trunk(pixels)
+    views = _WithMirror(name="with_mirror")(pixels) if cfg.flip_tta else pixels
+    activations = net.trunk(views)
     logits, trained_embedding = net.upper(activations)
     pooled = keras.layers.GlobalAveragePooling2D(name="trunk_pool")(activations)
     if baseline_head is not None and cfg.baseline_weight > 0:
@@ -104,8 +119,15 @@ def build_export_model(
         logits = _Mix(cfg.baseline_weight, name="mixed_logits")(logits, baseline)
     generic = _L2(name="generic_norm")(pooled)
     trained = _L2(name="trained_norm")(trained_embedding)
-    embedding = _L2(name="embedding")(keras.layers.Concatenate()([generic, trained]))
-    probabilities = _Calibrated(temperature, name="probabilities")(logits)
+    embedding = keras.layers.Concatenate()([generic, trained])
+    probabilities = _Calibrated(temperature, name="view_probabilities")(logits)
+    if cfg.flip_tta:
+        # Mean of the calibrated probabilities (not of logits): each view's answer is
+        # calibrated alone, and the mean of two calibrated answers stays a distribution.
+        probabilities = _MirrorMean(name="mirror_mean_probabilities")(probabilities)
+        embedding = _MirrorMean(name="mirror_mean_embedding")(embedding)
+    probabilities = keras.layers.Identity(name="probabilities")(probabilities)
+    embedding = _L2(name="embedding")(embedding)
     return keras.Model(
         pixels, {"probabilities": probabilities, "embedding": embedding}, name="fmf_inception_v3"
     )

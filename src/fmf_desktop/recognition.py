@@ -129,6 +129,9 @@ class Recognizer:
         self._unsure_threshold = float(
             calibration.get("unsure_threshold", DEFAULT_UNSURE_THRESHOLD)
         )
+        # "temperature" is for a model calibrated after export; the trained model has its
+        # temperature inside the graph ("model_temperature", recorded only), and applying
+        # it again would make every answer look surer than the "not sure" rule assumes.
         self._temperature = float(calibration.get("temperature", 1.0)) or 1.0
         self.is_stand_in = bool(doc.get("stand_in", False))
 
