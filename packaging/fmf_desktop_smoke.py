@@ -9,8 +9,10 @@ Each mode prints one JSON line on stdout and returns 0 when the check passed.
 - ``browser-env``: open a shop link through the app's own ``open_url`` with an https
   handler registered, and report the LD_LIBRARY_PATH the handler's child process got.
   The handler runs inside ``open_url`` exactly where Qt would start the browser.
-- ``video FILE``: decode a clip through the camera mode's ``VideoFileSource``.
-- ``images DIR``: load every photo in DIR through the app's ``load_image`` (formats).
+- ``video FILE``: decode a clip through the camera mode's ``VideoFileSource``; says
+  which OpenCV and video backend did it.
+- ``images DIR``: load every photo in DIR through the app's ``load_image`` (formats),
+  and decode the JPEG/PNG/TIFF ones with ``cv2.imdecode`` too (the fallback decoder).
 - ``lapack``: OpenCV's LAPACK/BLAS paths (solve, SVD, gemm) agree with NumPy, so trimming
   or re-linking OpenCV's BLAS library cannot go unnoticed.
 - ``qt-text``: collation, text codecs, case mapping and time zone names, the things Qt
@@ -128,30 +130,47 @@ def smoke_browser_env(argv: Sequence[str]) -> int:
 
 
 def smoke_video(argv: Sequence[str]) -> int:
+    import cv2
+
     from fmf_desktop.live.sources import VideoFileSource
 
     frames = 0
     shape = None
     with VideoFileSource(argv[0], realtime=False) as source:
+        cap = getattr(source, "_cap", None)
+        backend = cap.getBackendName() if cap is not None else None
         while (frame := source.read()) is not None:
             frames += 1
             shape = list(frame.rgb.shape) if hasattr(frame, "rgb") else None
-    _emit({"mode": "video", "frames": frames, "shape": shape, "ok": frames > 0})
+    _emit({"mode": "video", "frames": frames, "shape": shape, "backend": backend,
+           "opencv": cv2.__version__, "ffmpeg": cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG),
+           "ok": frames > 0})
     return 0 if frames > 0 else 1
 
 
 def smoke_images(argv: Sequence[str]) -> int:
+    import cv2
+    import numpy as np
+
     from fmf_desktop.imaging import ImageLoadError, load_image
 
     results = {}
+    opencv = {}
     for path in sorted(os.listdir(argv[0])):
+        full = os.path.join(argv[0], path)
         try:
-            image = load_image(os.path.join(argv[0], path))
+            image = load_image(full)
             results[path] = list(image.rgb.shape)
         except ImageLoadError as exc:
             results[path] = str(exc)
-    ok = all(isinstance(v, list) for v in results.values()) and bool(results)
-    _emit({"mode": "images", "results": results, "ok": ok})
+        # imaging.py's second decoder, for what Pillow cannot read: the codecs it needs
+        # (JPEG, PNG, TIFF) must be in whichever OpenCV was frozen.
+        if path.rsplit(".", 1)[-1] in ("jpg", "png", "tiff", "tif"):
+            decoded = cv2.imdecode(np.fromfile(full, np.uint8), cv2.IMREAD_UNCHANGED)
+            opencv[path] = list(decoded.shape) if decoded is not None else None
+    ok = (all(isinstance(v, list) for v in results.values()) and bool(results)
+          and all(v is not None for v in opencv.values()))
+    _emit({"mode": "images", "results": results, "opencv_imdecode": opencv, "ok": ok})
     return 0 if ok else 1
 
 

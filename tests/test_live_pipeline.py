@@ -272,3 +272,25 @@ def test_a_missing_camera_is_reported_as_not_connected() -> None:
     with pytest.raises(SourceError) as err:
         src.open()
     assert err.value.kind == "not-found" and "not connected" in str(err.value)
+
+
+def test_without_ffmpeg_an_unreadable_file_says_which_videos_work(tmp_path, monkeypatch,
+                                                                   recognizer) -> None:
+    # The installers' slim OpenCV has no FFmpeg: an MP4 cannot open, and the user is told
+    # what does (Motion-JPEG AVI) and how to convert.
+    import fmf_desktop.live.sources as sources
+
+    monkeypatch.setattr(sources, "has_ffmpeg", lambda: False)
+    clip = tmp_path / "holiday.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
+    _, _, statuses = collect(VideoFileSource(clip), RecognizerEngine(recognizer))
+    assert statuses[-1].state == "error" and statuses[-1].kind == "unreadable"
+    assert "holiday.mp4" in statuses[-1].message and "Motion-JPEG" in statuses[-1].message
+
+
+def test_ffmpeg_detection_reports_the_installed_opencv() -> None:
+    import cv2
+
+    from fmf_desktop.live.sources import has_ffmpeg
+
+    assert has_ffmpeg() == cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG)

@@ -160,8 +160,11 @@ class VideoFileSource(FrameSource):
         cap = cv2.VideoCapture(str(self.path))
         if not cap.isOpened():
             cap.release()
-            raise SourceError(f"Cannot read {self.path.name}: not a video OpenCV can decode",
-                              "unreadable")
+            hint = "" if has_ffmpeg() else (
+                " (this build reads Motion-JPEG .avi clips only; convert others with "
+                "`ffmpeg -i CLIP -c:v mjpeg -q:v 3 clip.avi`)")
+            raise SourceError(f"Cannot read {self.path.name}: not a video OpenCV can "
+                              f"decode{hint}", "unreadable")
         fps = cap.get(cv2.CAP_PROP_FPS)
         # Some containers report 0 or absurd rates; 30 is what most cameras deliver.
         self._fps = float(fps) if 1.0 <= fps <= 240.0 else 30.0
@@ -192,6 +195,18 @@ class VideoFileSource(FrameSource):
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+
+def has_ffmpeg() -> bool:
+    """Whether this OpenCV decodes video files with FFmpeg (MP4, MKV, WebM...).
+
+    The installers ship a slim OpenCV without it (packaging/slim_opencv.py): there only
+    OpenCV's own Motion-JPEG AVI reader opens video files; cameras are unaffected.
+    """
+    try:
+        return bool(cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG))
+    except (AttributeError, cv2.error):
+        return True  # cannot tell: say nothing rather than something wrong
 
 
 class CameraSource(FrameSource):
