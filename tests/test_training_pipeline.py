@@ -101,6 +101,9 @@ def test_export_writes_a_model_the_app_can_run(tiny_run):
     [(probabilities, embedding)] = recognizer.classify_crops([face])
     assert probabilities.shape == (3,) and abs(float(probabilities.sum()) - 1) < 0.05
     assert abs(float(np.linalg.norm(embedding)) - 1) < 0.05
+    # The "looks like the training data" gate ships beside the model and accepts its faces.
+    assert recognizer.familiarity is not None and recognizer.familiarity_error is None
+    assert recognizer.familiarity.in_domain_weight(embedding) > 0.5
     from ai_edge_litert.interpreter import Interpreter
 
     [image_input] = Interpreter(model_path=str(assets / "model.tflite")).get_input_details()

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .config import TrainConfig
 
-STEPS = ("ingest", "weights", "features", "baseline", "train", "convert", "evaluate", "export")
+STEPS = ("ingest", "weights", "features", "baseline", "train", "convert", "evaluate",
+         "familiarity", "export")
 
 
 def log(message: str) -> None:

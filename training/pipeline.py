@@ -98,6 +98,12 @@ def step_evaluate(run: Run) -> None:
     evaluate(run.cfg, run.network, run.classes, run.split("train"), run.split("val"), run.log)
 
 
+def step_familiarity(run: Run) -> None:
+    from .familiarity import build_gate
+
+    build_gate(run.cfg, run.classes, run.split("val"), run.log)
+
+
 def step_export(run: Run) -> None:
     from .export import export
 

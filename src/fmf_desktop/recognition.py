@@ -15,6 +15,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from fmf_desktop.familiarity import FamiliarityError, FamiliarityGate
 from fmf_desktop.paths import default_labels_path, default_model_path
 from fmf_desktop.results import Box, Candidate, CharacterInfo, Decision, Figurine, PhotoResult
 from fmf_desktop.vision import locate_figurines
@@ -25,6 +26,8 @@ TOP_K = 5
 #: also helps hand-drawn boxes that are a bit tight).
 CROP_MARGIN = 0.05
 DEFAULT_UNSURE_THRESHOLD = 0.5
+#: Beside the model: training crops' features for the "looks like the training data" gate.
+FAMILIARITY_FILE = "familiarity.npz"
 
 
 class ModelLoadError(RuntimeError):
@@ -99,12 +102,20 @@ class Recognizer:
         model_path: Path | None = None,
         labels_path: Path | None = None,
         num_threads: int = 2,
+        familiarity_path: Path | None = None,
     ) -> None:
         self.model_path = Path(model_path or default_model_path())
         self.labels_path = Path(labels_path or default_labels_path())
         self._lock = threading.Lock()
         self._load_labels()
         self._load_model(num_threads)
+        self.familiarity: FamiliarityGate | None = None
+        self.familiarity_error: str | None = None
+        self._load_familiarity(
+            Path(familiarity_path)
+            if familiarity_path
+            else self.model_path.with_name(FAMILIARITY_FILE)
+        )
 
     # -- loading -----------------------------------------------------------------
     def _load_labels(self) -> None:
@@ -164,6 +175,22 @@ class Recognizer:
                 f"{len(self._classes)} classes"
             )
         self.embedding_size = int(self._out_embed["shape"][-1])
+
+    def _load_familiarity(self, path: Path) -> None:
+        """Optional: without the file (e.g. a stand-in model) bundled answers are not gated."""
+        if not path.is_file():
+            return
+        try:
+            gate = FamiliarityGate.load(path)
+            if gate.dims > self.embedding_size:
+                raise FamiliarityError(
+                    f"{path}: needs {gate.dims} embedding values, the model gives "
+                    f"{self.embedding_size}"
+                )
+            self.familiarity = gate
+        except FamiliarityError as exc:
+            # Recognition still works, only less honest about unfamiliar things; say why.
+            self.familiarity_error = str(exc)
 
     # -- properties ----------------------------------------------------------------
     @property
@@ -225,6 +252,13 @@ class Recognizer:
         total = float(probs.sum())
         return probs / total if total > 0 else probs
 
+    def bundled_scores(self, probs: np.ndarray, embedding: np.ndarray) -> np.ndarray:
+        """The bundled classes' probabilities, discounted when the crop looks nothing like
+        the drawings they were trained on (see ``familiarity``); taught figures are not."""
+        if self.familiarity is None:
+            return probs
+        return probs * np.float32(self.familiarity.in_domain_weight(embedding))
+
     def top_candidates(self, probs: np.ndarray, k: int = TOP_K) -> list[Candidate]:
         order = np.argsort(-probs)[:k]
         return [Candidate(self._classes[i], float(probs[i])) for i in order]
@@ -262,7 +296,8 @@ class Recognizer:
         figurines = []
         for (box, origin), (probs, emb) in zip(regions, self.classify_crops(crops), strict=True):
             taught = matcher.match(emb) if matcher is not None else []
-            top = merge_candidates(self.top_candidates(probs), taught)
+            bundled = self.top_candidates(self.bundled_scores(probs, emb))
+            top = merge_candidates(bundled, taught)
             figurines.append(
                 Figurine(box=box, top=top, embedding=emb, decision=decide(top, threshold),
                          origin=origin)

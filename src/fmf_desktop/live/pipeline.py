@@ -452,7 +452,8 @@ class RecognizerEngine:
         return photo_crop(rgb, box, self.recognizer.input_size)
 
     def classify(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-        results = self.recognizer.classify_crops(crops)
+        rec = self.recognizer
+        results = [(rec.bundled_scores(p, e), e) for p, e in rec.classify_crops(crops)]
         matcher = self._matcher() if self._matcher is not None else None
         if matcher is None:
             return results
