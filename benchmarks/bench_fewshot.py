@@ -153,9 +153,10 @@ def closed_set(rec, names, labels, emb, probs, draws, seed):
                 # Merged with the bundled model's classes (what `identify` returns).
                 hits = 0
                 for q in query:
-                    bundled = rec.top_candidates(rec.bundled_scores(probs[q], qv(emb, q)))
-                    top = merge_candidates(bundled,
-                                           index.match(qv(emb, q)))
+                    taught = index.match(qv(emb, q))
+                    bundled = rec.bundled_scores(probs[q], qv(emb, q), taught,
+                                                 rec.unsure_threshold)
+                    top = merge_candidates(rec.top_candidates(bundled), taught)
                     hits += top[0].id == names[labels[q]]
                 acc_merged.append(hits / len(query))
             results[(mode, k)] = (acc_taught, acc_merged)
@@ -276,9 +277,11 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
         enrol, query = draw_split(rng, labels, 5, taught)
         index = build_index(names, labels, emb, enrol, cal)
         for q in query:
-            # As `identify` does: bundled classes discounted for unfamiliar crops.
-            bundled = rec.top_candidates(rec.bundled_scores(probs[q], qv(emb, q)))
-            top = merge_candidates(bundled, index.match(qv(emb, q)))
+            # As `identify` does: bundled classes step back for a taught match on an
+            # unfamiliar crop.
+            matches = index.match(qv(emb, q))
+            bundled = rec.bundled_scores(probs[q], qv(emb, q), matches, rec.unsure_threshold)
+            top = merge_candidates(rec.top_candidates(bundled), matches)
             known = decide(top, rec.unsure_threshold) == "known"
             if int(labels[q]) in taught:
                 acc_d += 1

@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scripted", action="store_true",
                         help="fixed example results instead of the bundled model")
     parser.add_argument("--size", default="1180x720", help="window size in logical pixels")
+    parser.add_argument("--photo", type=Path, default=None,
+                        help="open this photo instead of the code-drawn shelf (for looking "
+                             "at results; never commit a screenshot of dataset images)")
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QSettings
@@ -66,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(width, height)
         window.show()
         window.session.start_model_loading()
-        window.open_paths([str(_shelf_photo(folder))])
+        window.open_paths([str(args.photo or _shelf_photo(folder))])
         session = window.session
         while not (session.items and (session.items[0].result or session.items[0].error)):
             app.processEvents()

@@ -41,7 +41,7 @@ def test_json_lines_schema_and_exit_1_when_a_file_fails(photos, capsys):
     ok = lines[0]
     assert set(ok) == {"path", "figurines"} and len(ok["figurines"]) >= 2
     for fig in ok["figurines"]:
-        assert set(fig) == {"box", "decision", "top", "shops"}
+        assert set(fig) == {"box", "decision", "familiar", "top", "shops"}
         x, y, w, h = fig["box"]
         assert all(isinstance(v, int) for v in fig["box"])
         assert x >= 0 and y >= 0 and x + w <= 1200 and y + h <= 800 and w > 0 and h > 0

@@ -122,6 +122,8 @@ def figurine_to_json(fig, scale: float, shops) -> dict:
     return {
         "box": [round(x * scale), round(y * scale), round(w * scale), round(h * scale)],
         "decision": fig.decision,
+        # False: unlike the bundled model's training drawings, so its classes weren't trusted.
+        "familiar": not fig.unfamiliar,
         "top": [
             {"id": c.id, "name": c.name, "franchise": c.franchise, "score": round(c.score, 4)}
             for c in fig.top
@@ -193,6 +195,8 @@ def format_table(path: str, width: int, height: int, figurines: list[dict]) -> s
         top = fig["top"]
         if fig["decision"] == "known" and top:
             verdict = f"{top[0]['name']} ({top[0]['franchise']})"
+        elif not fig.get("familiar", True):
+            verdict = "not sure (unlike the drawings the model was trained on)"
         else:
             verdict = "not sure"
         lines.append(f"  #{n} at x={x} y={y} w={w} h={h}: {verdict}")

@@ -10,10 +10,12 @@ other kind of figure does not.
 ``FamiliarityGate`` keeps a sample of training crops' generic features (made by
 ``python -m training familiarity``, shipped as ``assets/familiarity.npz``). A crop's
 familiarity is its mean cosine similarity to the ``k`` nearest of them, and
-``in_domain_weight`` maps it to a probability-like weight in [0, 1] that multiplies the
-bundled class probabilities. Unfamiliar crops therefore come out "not sure" unless a figure
-the user taught matches them, which is what teaching is for. The threshold is chosen on
-validation faces only (clean and photo-like augmented), never on the photos it is judged on.
+``in_domain_weight`` maps it to a probability-like weight in [0, 1]. The recognizer uses it
+to let a figure the user taught beat the bundled classes on crops unlike their training
+drawings; it does not discount untaught answers, because simple anime faces (chibi
+figures, the code-drawn sample) score as unfamiliar as LEGO photos do (measured), and a
+hard gate would make real anime figurines "not sure". The threshold is chosen on
+validation faces only (clean and photo-like augmented).
 """
 
 from __future__ import annotations

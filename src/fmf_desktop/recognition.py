@@ -252,12 +252,32 @@ class Recognizer:
         total = float(probs.sum())
         return probs / total if total > 0 else probs
 
-    def bundled_scores(self, probs: np.ndarray, embedding: np.ndarray) -> np.ndarray:
-        """The bundled classes' probabilities, discounted when the crop looks nothing like
-        the drawings they were trained on (see ``familiarity``); taught figures are not."""
+    def in_domain_weight(self, embedding: np.ndarray) -> float:
+        """1 for crops like the bundled classes' training drawings, towards 0 otherwise."""
         if self.familiarity is None:
+            return 1.0
+        return self.familiarity.in_domain_weight(embedding)
+
+    def bundled_scores(
+        self,
+        probs: np.ndarray,
+        embedding: np.ndarray,
+        taught: Sequence[Candidate],
+        threshold: float,
+    ) -> np.ndarray:
+        """The bundled classes' probabilities, stepping back for a taught figure.
+
+        When a figure the user taught matches (reaches the "not sure" threshold) and the
+        crop looks nothing like the drawings the bundled classes were trained on, their
+        probabilities are discounted by the crop's familiarity, so the taught figure wins.
+        Without such a match they are left alone: simple anime faces (chibi figures,
+        the code-drawn sample) score as unfamiliar as LEGO photos, so discounting them
+        always would turn real anime figurines into "not sure" (measured; see
+        familiarity.py).
+        """
+        if not taught or taught[0].score < threshold:
             return probs
-        return probs * np.float32(self.familiarity.in_domain_weight(embedding))
+        return probs * np.float32(self.in_domain_weight(embedding))
 
     def top_candidates(self, probs: np.ndarray, k: int = TOP_K) -> list[Candidate]:
         order = np.argsort(-probs)[:k]
@@ -296,10 +316,10 @@ class Recognizer:
         figurines = []
         for (box, origin), (probs, emb) in zip(regions, self.classify_crops(crops), strict=True):
             taught = matcher.match(emb) if matcher is not None else []
-            bundled = self.top_candidates(self.bundled_scores(probs, emb))
+            bundled = self.top_candidates(self.bundled_scores(probs, emb, taught, threshold))
             top = merge_candidates(bundled, taught)
             figurines.append(
                 Figurine(box=box, top=top, embedding=emb, decision=decide(top, threshold),
-                         origin=origin)
+                         origin=origin, familiarity=self.in_domain_weight(emb))
             )
         return PhotoResult(path=path, width=w, height=h, figurines=tuple(figurines))

@@ -74,10 +74,18 @@ class Figurine:
     embedding: np.ndarray = field(repr=False, compare=False)
     decision: Decision
     origin: Literal["detected", "manual", "whole-image"] = "detected"
+    # How much the crop looks like the bundled model's training drawings, in [0, 1]; the
+    # bundled candidates' scores are already discounted by it (see familiarity.py).
+    familiarity: float = 1.0
 
     @property
     def best(self) -> Candidate | None:
         return self.top[0] if self.top else None
+
+    @property
+    def unfamiliar(self) -> bool:
+        """Unlike anything the bundled classes were trained on (so they were not trusted)."""
+        return self.familiarity < 0.5
 
 
 @dataclass(frozen=True)

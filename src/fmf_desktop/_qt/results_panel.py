@@ -149,6 +149,16 @@ class ResultsPanel(QScrollArea):
         best = figurine.best
         if best is None:
             self._set_heading("Nothing recognised", "", "", unsure=True)
+        elif figurine.decision == "unsure" and figurine.unfamiliar and not best.character.taught:
+            self._set_heading(
+                "Not sure",
+                "",
+                "This looks unlike the fan-art faces the app learned from, so its guess is "
+                f"shaky. The closest is {best.name} ({round(best.score * 100)}%). If you know "
+                "who this is, use \u201cNot sure? Name it\u201d and it will recognise the "
+                "figure next time.",
+                unsure=True,
+            )
         elif figurine.decision == "unsure":
             self._set_heading(
                 "Not sure",

@@ -452,14 +452,14 @@ class RecognizerEngine:
         return photo_crop(rgb, box, self.recognizer.input_size)
 
     def classify(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-        rec = self.recognizer
-        results = [(rec.bundled_scores(p, e), e) for p, e in rec.classify_crops(crops)]
+        results = self.recognizer.classify_crops(crops)
         matcher = self._matcher() if self._matcher is not None else None
         if matcher is None:
             return results
         out = []
         for probs, emb in results:
             taught = matcher.match(emb)
+            probs = self.recognizer.bundled_scores(probs, emb, taught, self.unsure_threshold)
             for cand in taught:
                 if cand.id not in self._taught:
                     self._taught[cand.id] = len(self._classes)
