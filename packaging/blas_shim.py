@@ -7,6 +7,9 @@ asks for and forwards them to NumPy's copy. It is used only when it provably cov
 every symbol OpenCV imports from the original; otherwise the original stays, and the
 build says so. ``smoke_test.py`` (lapack check) compares OpenCV's results with NumPy's
 in the frozen app.
+
+The slim OpenCV that ``slim_opencv.py`` builds uses no LAPACK/BLAS library at all (its
+own solvers instead), so with it there is nothing to replace and this step says so.
 """
 
 from __future__ import annotations
@@ -56,8 +59,11 @@ def replace_opencv_blas(binaries: list[tuple], work_dir: Path) -> tuple[list[tup
     numpy_blas = _find(binaries, "numpy.libs", "libscipy_openblas64_")
     cv2_module = next((e for e in binaries if _dest(e).parent.name == "cv2"
                        and _dest(e).name.startswith("cv2")), None)
-    if original is None or numpy_blas is None or cv2_module is None:
-        return binaries, "kept OpenCV as is (no private OpenBLAS, or no NumPy OpenBLAS)"
+    if original is None:
+        # The slim OpenCV (slim_opencv.py) is built without LAPACK: nothing to replace.
+        return binaries, "kept OpenCV as is (it links no private OpenBLAS)"
+    if numpy_blas is None or cv2_module is None:
+        return binaries, "kept OpenCV as is (no NumPy OpenBLAS to forward to)"
     if shutil.which("cc") is None or shutil.which("nm") is None:
         return binaries, "kept OpenCV's OpenBLAS (no C compiler or nm here)"
     soname = _dest(original).name

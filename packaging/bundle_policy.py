@@ -32,9 +32,6 @@ EXCLUDED_MODULES = [
     "tkinter", "_tkinter", "pytest", "_pytest", "pytestqt", "yaml", "psutil",
     "setuptools", "pkg_resources", "pip", "wheel", "distutils", "lib2to3", "pydoc_data",
     "unittest", "doctest", "xmlrpc", "curses", "PIL.ImageTk", "PIL._imagingtk",
-    # Pillow's AVIF codec (5 MB): AVIF photos still open, through OpenCV's own libavif
-    # (imaging.py falls back to OpenCV; the smoke test loads an AVIF in the frozen app).
-    "PIL._avif", "PIL.AvifImagePlugin",
     # TLS and OpenSSL's hashes (libssl + libcrypto, 5.4 MB): the app never goes online,
     # and hashlib falls back to CPython's own sha1/sha256 (teach and matching use them).
     "ssl", "_ssl", "_hashlib",
@@ -49,6 +46,51 @@ EXCLUDED_MODULES = [
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtMultimedia",
     "PySide6.QtBluetooth", "PySide6.QtPositioning", "PySide6.Qt3DCore",
 ]
+
+#: Which OpenCV the spec freezes (set by build.py): "slim", packaging/slim_opencv.py's
+#: build of only core/imgproc/imgcodecs/videoio, or "wheel", opencv-python-headless.
+OPENCV_ENV = "FMF_OPENCV"
+#: With "slim": the folder holding that build's cv2 package (the spec checks it is used).
+OPENCV_DIR_ENV = "FMF_OPENCV_DIR"
+OPENCV_FLAVOURS = ("slim", "wheel")
+
+#: Pillow's AVIF codec (5 MB with its libavif). The wheel's OpenCV brings its own libavif,
+#: and imaging.py falls back to OpenCV for what Pillow cannot open, so with the wheel
+#: Pillow's copy is cut. The slim OpenCV has no AVIF: there Pillow's plugin stays.
+#: (The smoke test opens an AVIF photo in the frozen app either way.)
+PILLOW_AVIF_MODULES = ["PIL._avif", "PIL.AvifImagePlugin"]
+
+
+def excluded_modules(opencv: str = "wheel") -> list[str]:
+    """EXCLUDED_MODULES plus what the chosen OpenCV makes redundant."""
+    if opencv not in OPENCV_FLAVOURS:
+        raise ValueError(f"unknown OpenCV flavour {opencv!r}; expected one of {OPENCV_FLAVOURS}")
+    return EXCLUDED_MODULES + (PILLOW_AVIF_MODULES if opencv == "wheel" else [])
+
+
+def check_opencv_source(binaries: Iterable[tuple], opencv: str,
+                        slim_dir: str | None) -> str:
+    """Where the collected cv2 extension comes from; raises if it is not what was asked.
+
+    Guards against freezing the wheel's 74 MB cv2 (and its FFmpeg) when the slim build
+    was requested but PyInstaller found the wheel first.
+    """
+    sources = [str(e[1]) for e in binaries
+               if _normalise(e[0]).startswith("cv2/") and PurePosixPath(
+                   _normalise(e[0])).name.startswith("cv2")
+               and PurePosixPath(_normalise(e[0])).suffix in (".so", ".pyd")]
+    if not sources:
+        raise ValueError("no cv2 extension module among the collected binaries")
+    if opencv == "slim":
+        if not slim_dir:
+            raise ValueError(f"{OPENCV_ENV}=slim needs {OPENCV_DIR_ENV}")
+        root = Path(slim_dir).resolve()
+        wrong = [s for s in sources if root not in Path(s).resolve().parents]
+        if wrong:
+            raise ValueError(f"asked for the slim OpenCV in {root}, but PyInstaller "
+                             f"collected {wrong}")
+    return sources[0]
+
 
 #: Excluded although the app imports them: only inside ``try: ... except ImportError``,
 #: with a fallback. QtMultimedia (PySide6-Addons, not a dependency) only names cameras

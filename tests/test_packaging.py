@@ -44,6 +44,7 @@ def _load(name: str):
 policy = _load("bundle_policy")
 blas_shim = _load("blas_shim")
 icu_subset = _load("icu_subset")
+slim_opencv = _load("slim_opencv")
 build = _load("build")
 smoke_test = _load("smoke_test")
 
@@ -99,6 +100,32 @@ def test_workflow_artefact_patterns_match_what_build_py_produces(workflow):
         assert re.fullmatch(regex, produced[platform_name]), (patterns[os_name], produced)
 
 
+def test_workflow_builds_the_slim_opencv_with_a_cache_before_the_bundle(workflow):
+    steps = workflow["jobs"]["build"]["steps"]
+    names = [s.get("name", "") for s in steps]
+    slim = next(i for i, s in enumerate(steps) if "packaging/slim_opencv.py" in s.get("run", "")
+                and "--print-key" not in s.get("run", ""))
+    cache = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/cache@"))
+    bundle = names.index("Build the bundle and installer, then smoke-test the frozen app")
+    assert cache < slim < bundle
+    # The cache key names the exact configuration (version, options, Python, NumPy).
+    key_step = next(s for s in steps if "--print-key" in s.get("run", ""))
+    assert f"steps.{key_step['id']}.outputs." in steps[cache]["with"]["key"]
+    assert "slim-" in steps[cache]["with"]["path"]
+    # Release builds freeze the slim OpenCV (and fail rather than fall back to the wheel).
+    assert "--opencv slim" in steps[bundle]["run"]
+
+
+def test_ci_run_never_compiles_opencv():
+    # .ci/run builds on a fresh clone within a time limit: it takes the wheel's OpenCV
+    # unless a slim build is already cached (build.py's default, --opencv auto).
+    lines = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    script = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    assert "packaging/build.py" in script
+    assert "slim_opencv" not in script and "--opencv slim" not in script
+    assert build.parse_args([]).opencv == "auto"
+
+
 def test_windows_runner_gets_inno_setup_and_linux_gets_qt_libraries(workflow):
     steps = workflow["jobs"]["build"]["steps"]
     windows = next(s for s in steps if "innosetup" in s.get("run", ""))
@@ -134,6 +161,29 @@ def test_dry_run_plans_pyinstaller_then_the_platform_artefact(
     assert lines[0].startswith("1. pyinstaller:") and "fmf_desktop.spec" in lines[0]
     assert tool in out
     assert artefact in next(line for line in lines if line.startswith("artefact:"))
+
+
+def test_auto_takes_the_wheel_when_no_slim_opencv_is_built(capsys, monkeypatch):
+    monkeypatch.setattr(build.slim_opencv, "find_slim", lambda version=None: None)
+    monkeypatch.setattr(build.slim_opencv, "build", lambda *a, **k: pytest.fail("compiled"))
+    out = _dry_run(capsys)
+    assert "[FMF_OPENCV=wheel]" in out and "no slim OpenCV built" in out
+    # --opencv slim would build it first; a dry run only says so.
+    out = _dry_run(capsys, "--opencv", "slim")
+    assert "[FMF_OPENCV=slim]" in out and "built first" in out
+
+
+def test_auto_takes_the_slim_opencv_when_built(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(build.slim_opencv, "find_slim", lambda version=None: tmp_path)
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    flavour, folder, _why = build.choose_opencv("auto")
+    assert (flavour, folder) == ("slim", tmp_path / "python")
+    env = build.opencv_env(flavour, folder)
+    # The slim cv2 package goes before everything else PyInstaller would search.
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(tmp_path / "python"), "/elsewhere"]
+    assert env[policy.OPENCV_ENV] == "slim" and env[policy.OPENCV_DIR_ENV] == str(folder)
+    assert build.choose_opencv("wheel")[0] == "wheel"
+    assert "[FMF_OPENCV=slim]" in _dry_run(capsys)
 
 
 def test_building_for_another_platform_is_refused_with_a_reason(capsys):
@@ -241,6 +291,33 @@ def test_the_app_never_imports_tensorflow_which_the_bundle_leaves_out():
     imported = _imported_modules(PROJECT_ROOT / "src" / "fmf_desktop")
     assert not any(name.split(".")[0] in {"tensorflow", "keras"} for name in imported)
     assert "tensorflow" in policy.EXCLUDED_MODULES
+
+
+def test_pillow_avif_is_cut_only_when_opencv_reads_avif():
+    # The wheel's OpenCV has libavif (imaging.py falls back to it); the slim one has not,
+    # so there Pillow's AVIF plugin must stay or AVIF photos would stop opening.
+    assert set(policy.PILLOW_AVIF_MODULES) <= set(policy.excluded_modules("wheel"))
+    assert not set(policy.PILLOW_AVIF_MODULES) & set(policy.excluded_modules("slim"))
+    assert set(policy.EXCLUDED_MODULES) <= set(policy.excluded_modules("slim"))
+    with pytest.raises(ValueError):
+        policy.excluded_modules("tiny")
+
+
+def test_the_spec_refuses_the_wheel_cv2_when_slim_was_asked_for(tmp_path):
+    slim = tmp_path / "slim" / "python"
+    ext = slim / "cv2" / "python-3.11" / "cv2.cpython-311-x86_64-linux-gnu.so"
+    slim_entries = [("cv2/python-3.11/cv2.cpython-311-x86_64-linux-gnu.so", str(ext), "BINARY"),
+                    ("numpy/_core/_multiarray_umath.so", "/s/np.so", "EXTENSION")]
+    assert policy.check_opencv_source(slim_entries, "slim", str(slim)) == str(ext)
+    wheel_entries = [("cv2/cv2.abi3.so", "/venv/site-packages/cv2/cv2.abi3.so", "EXTENSION"),
+                     ("opencv_python_headless.libs/libavcodec.so", "/v/libavcodec.so", "BINARY")]
+    assert policy.check_opencv_source(wheel_entries, "wheel", None).endswith("cv2.abi3.so")
+    with pytest.raises(ValueError, match="collected"):
+        policy.check_opencv_source(wheel_entries, "slim", str(slim))
+    with pytest.raises(ValueError, match="no cv2"):
+        policy.check_opencv_source(slim_entries[1:], "wheel", None)
+    windows = [("cv2\\cv2.pyd", "C:\\v\\cv2.pyd", "EXTENSION")]
+    assert policy.check_opencv_source(windows, "wheel", None) == "C:\\v\\cv2.pyd"
 
 
 @pytest.mark.parametrize("dest", [
@@ -386,6 +463,136 @@ def test_blas_shim_is_skipped_when_opencv_has_no_private_openblas(tmp_path):
     entries = [("cv2/cv2.abi3.so", "/x/cv2.abi3.so", "EXTENSION")]
     kept, note = blas_shim.replace_opencv_blas(entries, tmp_path)
     assert kept == entries and "kept OpenCV" in note
+
+
+# -- slim OpenCV (packaging/slim_opencv.py; nothing is compiled here) ------------------------
+
+def _options(target: str, machine: str = "x86_64") -> dict[str, str]:
+    return dict(o.removeprefix("-D").split("=", 1)
+                for o in slim_opencv.cmake_options(target, machine))
+
+
+@pytest.mark.parametrize("target", ["linux", "macos", "windows"])
+def test_slim_opencv_builds_only_what_the_app_uses(target):
+    options = _options(target)
+    assert options["BUILD_LIST"] == "core,imgproc,imgcodecs,videoio,python3"
+    assert options["BUILD_SHARED_LIBS"] == "OFF"  # one self-contained cv2 extension
+    # No FFmpeg/GStreamer, nothing fetched from GitHub (IPP, the Unicode font, KleidiCV,
+    # FastCV), no BLAS, no GPU.
+    for name in ("WITH_FFMPEG", "WITH_GSTREAMER", "WITH_IPP", "WITH_UNIFONT", "WITH_KLEIDICV",
+                 "WITH_FASTCV", "WITH_LAPACK", "WITH_OPENCL", "WITH_AVIF", "WITH_WEBP",
+                 "WITH_OPENEXR", "BUILD_TESTS", "BUILD_opencv_apps", "BUILD_DOCS", "BUILD_JAVA"):
+        assert options[name] == "OFF", name
+    # The codecs imaging.py's OpenCV fallback needs, from OpenCV's bundled sources.
+    for name in ("WITH_JPEG", "BUILD_JPEG", "WITH_PNG", "BUILD_PNG", "WITH_TIFF", "BUILD_TIFF",
+                 "BUILD_ZLIB"):
+        assert options[name] == "ON", name
+
+
+def test_slim_opencv_keeps_each_platforms_camera_api():
+    assert _options("linux")["WITH_V4L"] == "ON"
+    assert _options("windows")["WITH_MSMF"] == "ON" and _options("windows")["WITH_DSHOW"] == "ON"
+    assert _options("macos", "arm64")["WITH_AVFOUNDATION"] == "ON"
+
+
+def test_slim_opencv_compiles_one_extra_simd_level_on_x86_only():
+    assert _options("linux", "x86_64")["CPU_DISPATCH"] == "AVX2"
+    assert _options("windows", "AMD64")["CPU_BASELINE"] == "SSE3"
+    assert "CPU_DISPATCH" not in _options("macos", "arm64")  # OpenCV's NEON defaults
+
+
+def test_slim_opencv_build_key_follows_everything_that_changes_the_binary():
+    options = slim_opencv.cmake_options("linux", "x86_64")
+    key = slim_opencv.build_key("5.0.0.93", options, "cp311", "2")
+    assert key == slim_opencv.build_key("5.0.0.93", list(options), "cp311", "2")
+    assert len({key, slim_opencv.build_key("5.0.0.94", options, "cp311", "2"),
+                slim_opencv.build_key("5.0.0.93", options[:-1], "cp311", "2"),
+                slim_opencv.build_key("5.0.0.93", options, "cp312", "2"),
+                slim_opencv.build_key("5.0.0.93", options, "cp311", "1")}) == 5
+
+
+def test_slim_opencv_source_comes_from_the_pypi_sdist_not_github():
+    page = {"files": [
+        {"filename": "opencv_python_headless-5.0.0.93-cp37-abi3-manylinux_2_28_x86_64.whl",
+         "url": "https://files/w.whl", "hashes": {"sha256": "a"}},
+        {"filename": "opencv_python_headless-5.0.0.93.tar.gz", "url": "https://files/s.tgz",
+         "hashes": {"sha256": "b"}},
+        {"filename": "opencv-python-headless-4.9.0.80.tar.gz", "url": "https://files/o.tgz",
+         "hashes": {"sha256": "c"}},
+    ]}
+    assert slim_opencv.find_sdist(page, "5.0.0.93")["url"] == "https://files/s.tgz"
+    assert slim_opencv.find_sdist(page, "4.9.0.80")["url"] == "https://files/o.tgz"
+    with pytest.raises(SystemExit):
+        slim_opencv.find_sdist(page, "5.0.1.0")
+    assert "github" not in slim_opencv.INDEX_URL
+
+
+def test_slim_opencv_is_looked_up_in_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("FMF_OPENCV_CACHE", str(tmp_path))
+    assert slim_opencv.find_slim() is None  # nothing built: build.py falls back to the wheel
+    install = slim_opencv.install_dir()
+    assert install.parent == tmp_path and slim_opencv.python_tag() in install.name
+    (slim_opencv.python_dir(install) / "cv2").mkdir(parents=True)
+    (slim_opencv.python_dir(install) / "cv2" / "__init__.py").write_text("")
+    assert slim_opencv.find_slim() is None  # no stamp: an interrupted build is not used
+    (install / slim_opencv.STAMP).write_text("{}")
+    assert slim_opencv.find_slim() == install
+
+
+def test_slim_opencv_needs_nasm_on_x86_for_fast_jpeg(tmp_path):
+    # Without NASM libjpeg-turbo builds plain C: camera frames decode ~3x slower.
+    def which(tools):
+        return lambda name: f"/usr/bin/{name}" if name in tools else None
+
+    assert slim_opencv.missing_tools("x86_64", which({"cmake"})) == ["nasm"]
+    assert slim_opencv.missing_tools("AMD64", which({"cmake", "nasm"})) == []
+    assert slim_opencv.missing_tools("arm64", which({"cmake"})) == []
+    assert slim_opencv.missing_tools("arm64", which(set())) == ["cmake"]
+    summary = ("--     JPEG:                        build-libjpeg-turbo (ver 3.1.2-70)\n"
+               "--       SIMD Support Request:      YES\n"
+               "--       SIMD Support:              {}\n"
+               "--     PNG:                         build (ver 1.6.57)\n"
+               "--       SIMD Support Request:      YES\n"
+               "--       SIMD Support:              YES (Intel SSE)\n")
+    assert slim_opencv.jpeg_simd(summary.format("NO")) is False
+    assert slim_opencv.jpeg_simd(summary.format("YES")) is True
+    assert slim_opencv.jpeg_simd("no summary") is None
+    # A NASM cmake once failed to find is forgotten, so installing it is enough.
+    (tmp_path / "CMakeCache.txt").write_text("CMAKE_ASM_NASM_COMPILER:FILEPATH=NOTFOUND\n")
+    assert slim_opencv.forget_missing_nasm(tmp_path) == ["-UCMAKE_ASM_NASM_COMPILER"]
+    (tmp_path / "CMakeCache.txt").write_text("CMAKE_ASM_NASM_COMPILER:FILEPATH=/usr/bin/nasm\n")
+    assert slim_opencv.forget_missing_nasm(tmp_path) == []
+
+
+def test_workflow_gives_the_slim_opencv_build_nasm_on_x86_runners(workflow):
+    runs = {s.get("if", ""): s.get("run", "") for s in workflow["jobs"]["build"]["steps"]}
+    assert " nasm" in runs["runner.os == 'Linux'"]
+    assert "nasm" in runs["runner.os == 'Windows'"] and "GITHUB_PATH" in runs[
+        "runner.os == 'Windows'"]
+
+
+def test_every_cv2_name_the_app_uses_is_found_and_exists_in_the_wheel():
+    import cv2
+
+    names = slim_opencv.required_cv2_names()
+    assert {"resize", "cvtColor", "imdecode", "VideoCapture", "floodFill",
+            "connectedComponentsWithStats"} <= names
+    assert [n for n in names if not hasattr(cv2, n)] == []
+
+
+@pytest.mark.slow
+def test_the_built_slim_opencv_has_every_cv2_name_the_app_uses():
+    found = slim_opencv.find_slim()
+    if found is None:
+        pytest.skip("no slim OpenCV built here (python packaging/slim_opencv.py)")
+    python = slim_opencv.python_dir(found)
+    assert slim_opencv.missing_names(python) == []
+    code = ("import cv2, json; print(json.dumps([cv2.__file__, "
+            "cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG)]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(python)}).stdout
+    origin, ffmpeg = json.loads(out.strip().splitlines()[-1])
+    assert Path(origin).resolve().is_relative_to(found.resolve()) and ffmpeg is False
 
 
 # -- ICU data subset (Linux) --------------------------------------------------------------
