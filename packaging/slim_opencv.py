@@ -151,6 +151,11 @@ def python_options() -> list[str]:
         f"-DPYTHON3_INCLUDE_DIR={include}",
         f"-DPYTHON3_NUMPY_INCLUDE_DIRS={numpy.get_include()}",
     ]
+    if sys.platform == "darwin":
+        # Run on every macOS this Python runs on, not only on the build machine's version.
+        target = sysconfig.get_config_var("MACOSX_DEPLOYMENT_TARGET")
+        if target:
+            options.append(f"-DCMAKE_OSX_DEPLOYMENT_TARGET={target}")
     if sys.platform == "win32":
         major, minor = sys.version_info[:2]
         lib = Path(sys.base_prefix) / "libs" / f"python{major}{minor}.lib"
