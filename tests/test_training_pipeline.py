@@ -133,3 +133,28 @@ def test_training_resumes_from_its_checkpoint(tiny_run, capsys):
     assert "resuming after epoch 1" in out and "epoch 2:" in out
     meta = json.loads((tiny_run["work"] / "checkpoints" / "checkpoint.json").read_text())
     assert [h["epoch"] for h in meta["history"]] == [1, 2]
+
+
+def test_few_shot_check_retrains_without_the_held_out_character(tiny_run):
+    """The faithful few-shot check trains its own upper blocks and never touches the
+    shipped model's checkpoint."""
+    import dataclasses
+
+    from training.__main__ import parse_args
+    from training.fewshot import few_shot_through_upper_blocks
+    from training.pipeline import Run
+
+    _, cfg = parse_args(["fewshot", *tiny_run["common"]])
+    cfg = dataclasses.replace(cfg, few_shot_holdout=("gamma",), few_shot_epochs=1)
+    shipped = tiny_run["work"] / "checkpoints" / "checkpoint.npz"
+    before = shipped.read_bytes()
+    run = Run(cfg, lambda message: None)
+    result = few_shot_through_upper_blocks(
+        cfg, run.classes, run.split("train"), run.split("val"), run.log
+    )
+    assert result["held_out"] == ["gamma"] and result["epochs"] == 1
+    meta = json.loads((tiny_run["work"] / "checkpoints_fewshot" / "checkpoint.json").read_text())
+    assert [h["epoch"] for h in meta["history"]] == [1]
+    assert shipped.read_bytes() == before
+    report = json.loads((tiny_run["work"] / "report" / "few_shot_upper.json").read_text())
+    assert report["held_out"] == ["gamma"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from .config import TrainConfig
 
 STEPS = ("ingest", "weights", "features", "baseline", "train", "convert", "evaluate",
-         "familiarity", "export")
+         "fewshot", "familiarity", "export")
 
 
 def log(message: str) -> None:
@@ -50,6 +50,10 @@ def parse_args(argv: list[str] | None) -> tuple[list[str], TrainConfig]:
         action="store_false",
         help="export a model that looks at the crop once (not also mirrored): half the time",
     )
+    parser.add_argument(
+        "--few-shot-epochs", type=int, default=defaults.few_shot_epochs,
+        help="epochs for the upper blocks retrained without the few-shot characters",
+    )
     parser.add_argument("--max-per-class", type=int, default=None, help="tiny runs for tests")
     args = parser.parse_args(argv)
     cfg = TrainConfig(
@@ -63,6 +67,7 @@ def parse_args(argv: list[str] | None) -> tuple[list[str], TrainConfig]:
         input_size=args.input_size,
         max_images_per_class=args.max_per_class,
         flip_tta=args.flip_tta,
+        few_shot_epochs=args.few_shot_epochs,
     )
     steps = list(STEPS) if args.step == "all" else [args.step]
     return steps, cfg

@@ -38,6 +38,10 @@ class TrainConfig:
     embedding_dim: int = 256
     few_shot_holdout: tuple[str, ...] = ("kronii", "mococo", "sana")
     max_images_per_class: int | None = None  # tests train tiny models on a few images
+    # Upper blocks retrained without the few-shot characters (`fewshot` step) for this many
+    # epochs, in their own checkpoint folder so the shipped model's is never touched.
+    few_shot_epochs: int = 4
+    checkpoint_name: str = "checkpoints"
 
     @property
     def catalog(self) -> Path:
@@ -53,7 +57,7 @@ class TrainConfig:
 
     @property
     def checkpoint_dir(self) -> Path:
-        return self.work_dir / "checkpoints"
+        return self.work_dir / self.checkpoint_name
 
     @property
     def report_dir(self) -> Path:

@@ -98,6 +98,14 @@ def step_evaluate(run: Run) -> None:
     evaluate(run.cfg, run.network, run.classes, run.split("train"), run.split("val"), run.log)
 
 
+def step_fewshot(run: Run) -> None:
+    from .fewshot import few_shot_through_upper_blocks
+
+    few_shot_through_upper_blocks(
+        run.cfg, run.classes, run.split("train"), run.split("val"), run.log
+    )
+
+
 def step_familiarity(run: Run) -> None:
     from .familiarity import build_gate
 

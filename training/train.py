@@ -153,14 +153,29 @@ def evaluate_logits(upper, features: np.ndarray, batch: int = 64) -> tuple[np.nd
 
 
 def train_upper(
-    cfg: TrainConfig, net, classes: list[str], train: list[Record], val: list[Record], log
+    cfg: TrainConfig,
+    net,
+    classes: list[str],
+    train: list[Record],
+    val: list[Record],
+    log,
+    train_rows: np.ndarray | None = None,
+    val_rows: np.ndarray | None = None,
 ) -> list[dict]:
+    """Train the upper blocks on cached activations.
+
+    ``train_rows``/``val_rows``: when ``train``/``val`` are a subset of their split (the
+    few-shot check leaves characters out), the rows of the feature cache they occupy.
+    """
     import keras
     import tensorflow as tf
 
     upper = net.upper
     views = load_features(cfg, "train", cfg.train_views)
+    rows = np.arange(len(train)) if train_rows is None else np.asarray(train_rows)
     val_features = load_features(cfg, "val", 1)[0]
+    if val_rows is not None:
+        val_features = val_features[np.asarray(val_rows)]
     y_train, y_val = label_array(train, classes), label_array(val, classes)
     steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
@@ -214,7 +229,7 @@ def train_upper(
             for view in range(cfg.train_views):
                 mask = chosen_view[idx] == view
                 if mask.any():
-                    x[mask] = views[view][idx[mask]]
+                    x[mask] = views[view][rows[idx[mask]]]
             losses.append(float(train_step(tf.constant(x), tf.constant(y_train[idx]))))
             progress.update(
                 global_step + 1, f"epoch {epoch + 1}/{cfg.epochs} loss {np.mean(losses[-50:]):.3f}"
