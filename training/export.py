@@ -120,8 +120,8 @@ the app uses for figures users teach it and for saying "not sure".
 pip install -e '.[train]'
 {REPRODUCE}
 ```
-Each step also runs alone:
-`python -m training ingest|weights|features|baseline|train|convert|evaluate|export`.
+Each step also runs alone, `python -m training STEP`, for STEP in ingest, weights, features,
+baseline, train, convert, evaluate, fewshot, familiarity, export.
 Deterministic for a seed (`--seed`, default {cfg.seed}); interrupted runs resume from the work
 folder (`--work`, default `~/.cache/fmf/training`). `--weights imagenet` uses the Keras hub
 download instead of the offline weights below.
