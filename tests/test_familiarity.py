@@ -124,6 +124,15 @@ def test_an_unfamiliar_crop_is_not_sure_and_says_why(qtbot):
     familiar = Figurine(Box(0, 0, 50, 50), (Candidate(gura, 0.3),), np.zeros(4), "unsure")
     panel.set_figurines([familiar], 0)
     assert "doesn't match any character well enough" in panel.explanation.text()
+    # A confident name on an unfamiliar crop is shown, with a caution.
+    confident = Figurine(Box(0, 0, 50, 50), (Candidate(gura, 0.97),), np.zeros(4), "known",
+                         familiarity=0.05)
+    panel.set_figurines([confident], 0)
+    assert panel.heading.text() == "Gawr Gura"
+    assert "check this name" in panel.explanation.text()
+    sure = Figurine(Box(0, 0, 50, 50), (Candidate(gura, 0.97),), np.zeros(4), "known")
+    panel.set_figurines([sure], 0)
+    assert panel.explanation.text() == ""
 
 
 def test_identify_reports_unfamiliar_crops_in_json(tmp_path, capsys):

@@ -171,7 +171,17 @@ class ResultsPanel(QScrollArea):
         else:
             origin = {"manual": " (box drawn by hand)", "whole-image": " (whole photo)"}
             note = origin.get(figurine.origin, "")
-            self._set_heading(best.name, best.franchise + note, "", unsure=False)
+            caution = (
+                # The model cannot tell a simple anime figurine from, say, a LEGO figure
+                # (both look unlike its fan-art training faces), so it still answers; the
+                # user should know how far to trust it.
+                "This photo looks unlike the fan-art faces the app learned from, so check "
+                "this name. If it's wrong, use \u201cNot this?\u201d to correct it and "
+                "the app will learn the figure."
+                if figurine.unfamiliar and not best.character.taught
+                else ""
+            )
+            self._set_heading(best.name, best.franchise + note, caution, unsure=False)
         self._set_candidates(figurine.top)
 
     @property
