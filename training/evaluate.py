@@ -20,7 +20,7 @@ from .config import TrainConfig
 from .convert import build_trained_export_model, pixels_for, run_tflite, tflite_path
 from .features import load_features
 from .ingest import Record
-from .train import label_array, pooled, topk_accuracy
+from .train import label_array, pooled, stripe_features, topk_accuracy
 
 TARGET_ACCEPTED_ACCURACY = 0.97
 FEW_SHOT_K = 5
@@ -213,17 +213,17 @@ def few_shot_check(
     model.fit((x_train[keep] - mean) / std, seen_labels, batch_size=128, epochs=40, verbose=0)
     embed = keras.Model(inputs, projection)
 
+    y_val = np.array([r.label for r in val])
+    rows = np.flatnonzero(np.isin(y_val, holdout))
+    val_maps = np.asarray(load_features(cfg, "val", 1)[0][rows], np.float32)
+
     def embedding(x: np.ndarray, recipe: str) -> np.ndarray:
         generic = x / np.linalg.norm(x, axis=1, keepdims=True)
         if recipe == "generic":
             return generic
         trained = embed.predict((x - mean) / std, verbose=0)
-        trained /= np.linalg.norm(trained, axis=1, keepdims=True)
-        both = np.concatenate([generic, trained], axis=1)
-        return both / np.linalg.norm(both, axis=1, keepdims=True)
+        return recipe_embedding(cfg, generic, val_maps, trained)
 
-    y_val = np.array([r.label for r in val])
-    rows = np.flatnonzero(np.isin(y_val, holdout))
     results = {"held_out": holdout, "k": FEW_SHOT_K}
     for recipe in ("generic", "shipped_recipe"):
         results[recipe] = prototype_top1(embedding(x_val[rows], recipe), y_val[rows], cfg.seed)
@@ -233,6 +233,21 @@ def few_shot_check(
                 f"top-1 {results[recipe]['top1_mean']:.3f} +- {results[recipe]['top1_std']:.3f}"
             )
     return results
+
+
+def recipe_embedding(
+    cfg: TrainConfig, pooled_features: np.ndarray, maps: np.ndarray, trained: np.ndarray
+) -> np.ndarray:
+    """The exported model's embedding recipe in NumPy (pooled, stripes, trained; each L2)."""
+
+    def unit(x: np.ndarray) -> np.ndarray:
+        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+    parts = [unit(pooled_features)]
+    if cfg.embedding_stripes > 1:
+        parts.append(unit(stripe_features(maps, cfg.embedding_stripes)))
+    parts.append(unit(trained))
+    return unit(np.concatenate(parts, axis=1))
 
 
 def prototype_top1(embeddings: np.ndarray, labels: np.ndarray, seed: int, draws: int = 10) -> dict:

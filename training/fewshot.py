@@ -16,14 +16,10 @@ import json
 import numpy as np
 
 from .config import TrainConfig
-from .evaluate import FEW_SHOT_K, prototype_top1
+from .evaluate import FEW_SHOT_K, prototype_top1, recipe_embedding
 from .features import load_features
 from .ingest import Record
 from .train import evaluate_logits, pooled, train_upper
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def few_shot_through_upper_blocks(
@@ -49,7 +45,7 @@ def few_shot_through_upper_blocks(
         held_rows = np.flatnonzero([r.label in holdout for r in val])
         features = np.asarray(load_features(cfg, "val", 1)[0][held_rows], np.float32)
         _, trained = evaluate_logits(net.upper, features)
-        embeddings = _unit(np.concatenate([_unit(pooled(features)), _unit(trained)], axis=1))
+        embeddings = recipe_embedding(cfg, pooled(features), features, trained)
         labels = np.array([val[i].label for i in held_rows])
         result = {
             "held_out": holdout,

@@ -7,8 +7,9 @@ are retrained here, from those weights, on cached trunk activations.
 
 The exported model takes raw RGB pixels (0..255) and has two outputs:
 ``probabilities`` (temperature-calibrated softmax) and ``embedding`` (L2-normalised
-concatenation of the trunk's pooled ImageNet features and the trained 256-d embedding;
-the first half keeps taught figures that look nothing like anime faces recognisable).
+concatenation of the trunk's pooled ImageNet features, the same pooled per horizontal
+stripe, and the trained 256-d embedding; the generic parts keep taught figures that look
+nothing like anime faces recognisable).
 """
 
 from __future__ import annotations
@@ -90,6 +91,23 @@ class _MirrorMean(keras.layers.Layer):
         return tf.reduce_mean(tf.reshape(x, [2, -1, x.shape[-1]]), axis=0)
 
 
+class _Stripes(keras.layers.Layer):
+    """Average-pool each horizontal stripe of the activations, L2-normalise each, concat."""
+
+    def __init__(self, parts: int, **kwargs):
+        super().__init__(**kwargs)
+        self.parts = int(parts)
+
+    def call(self, x):
+        from .train import stripe_bounds
+
+        stripes = [
+            tf.math.l2_normalize(tf.reduce_mean(x[:, top:bottom], axis=[1, 2]), axis=-1)
+            for top, bottom in stripe_bounds(int(x.shape[1]), self.parts)
+        ]
+        return tf.concat(stripes, axis=-1)
+
+
 class _L2(keras.layers.Layer):
     def call(self, x):
         return tf.math.l2_normalize(x, axis=-1)
@@ -117,9 +135,13 @@ def build_export_model(
         baseline = dense(pooled)
         dense.set_weights([baseline_head.kernel, baseline_head.bias])
         logits = _Mix(cfg.baseline_weight, name="mixed_logits")(logits, baseline)
-    generic = _L2(name="generic_norm")(pooled)
-    trained = _L2(name="trained_norm")(trained_embedding)
-    embedding = keras.layers.Concatenate()([generic, trained])
+    # The generic (pooled) part comes first: the app's familiarity gate reads it there.
+    parts = [_L2(name="generic_norm")(pooled)]
+    if cfg.embedding_stripes > 1:
+        stripes = _Stripes(cfg.embedding_stripes, name="trunk_stripes")(activations)
+        parts.append(_L2(name="stripes_norm")(stripes))
+    parts.append(_L2(name="trained_norm")(trained_embedding))
+    embedding = keras.layers.Concatenate()(parts)
     probabilities = _Calibrated(temperature, name="view_probabilities")(logits)
     if cfg.flip_tta:
         # Mean of the calibrated probabilities (not of logits): each view's answer is

@@ -34,6 +34,27 @@ def pooled(features: np.ndarray, batch: int = 512) -> np.ndarray:
     return out
 
 
+def stripe_bounds(height: int, parts: int) -> list[tuple[int, int]]:
+    """Row ranges of ``parts`` horizontal stripes (each at least one row, even if tiny)."""
+    return [
+        (i * height // parts, max(i * height // parts + 1, -(-(i + 1) * height // parts)))
+        for i in range(parts)
+    ]
+
+
+def stripe_features(features: np.ndarray, parts: int, batch: int = 512) -> np.ndarray:
+    """(N, parts * C): each stripe's average-pooled activations, L2-normalised."""
+    n, height, _, channels = features.shape
+    out = np.empty((n, parts * channels), np.float32)
+    for lo in range(0, n, batch):
+        chunk = features[lo : lo + batch].astype(np.float32)
+        for i, (top, bottom) in enumerate(stripe_bounds(height, parts)):
+            part = chunk[:, top:bottom].mean(axis=(1, 2))
+            part /= np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)
+            out[lo : lo + batch, i * channels : (i + 1) * channels] = part
+    return out
+
+
 @dataclass
 class LinearHead:
     """Logistic regression on pooled trunk activations, standardisation folded in."""
