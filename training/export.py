@@ -45,7 +45,7 @@ def upper_few_shot_text(report: dict | None) -> str:
         f"({report['epochs']} epochs instead of the shipped model's 8, for CPU time; the 17 "
         f"seen characters reach {_pct(report['seen_val_top1'])} top-1 on validation), then "
         f"enrols {report['k']} images of each unseen character through the model's "
-        f"embedding (generic + trained halves): **{_pct(report['top1_mean'])} "
+        f"embedding (generic, stripes and trained parts): **{_pct(report['top1_mean'])} "
         f"± {_pct(report['top1_std'])}** top-1 over {report['draws']} draws."
     )
 
@@ -99,7 +99,7 @@ def model_card(cfg: TrainConfig, reports: dict, latency_ms: float, size_bytes: i
         f"| embedding | top-1 |\n|---|---|\n"
         f"| generic half only (frozen ImageNet `{cfg.frozen_until}`, pooled) | "
         f"{_pct(few['generic']['top1_mean'])} ± {_pct(few['generic']['top1_std'])} |\n"
-        f"| shipped recipe (generic + projection trained on the other 17) | "
+        f"| shipped recipe (generic, stripes + projection trained on the other 17) | "
         f"{_pct(few['shipped_recipe']['top1_mean'])} "
         f"± {_pct(few['shipped_recipe']['top1_std'])} |\n\n"
         "The quick check above trains only a 17-class projection on frozen pooled "
