@@ -67,11 +67,11 @@ def familiarity_text(report: dict | None) -> str:
         "unfamiliar, the bundled probabilities are multiplied by the weight, so the taught "
         "figure wins; otherwise they are left alone, and the app only says the crop looks "
         "unlike the training drawings. Why not always discount: the code-drawn sample "
-        "figurines (simple anime faces, like chibi figures) score 0.875-0.890, as low as "
-        "real LEGO photos (median 0.886), so a hard gate would turn real anime figurines "
+        "figurines (simple anime faces, like chibi figures) score 0.877-0.891, as low as "
+        "real LEGO photos (median 0.885), so a hard gate would turn real anime figurines "
         "into \"not sure\". Including augmented views in the references was chosen after "
         "measuring on the LEGO photos of `benchmarks/bench_fewshot.py` (clean references "
-        "alone flagged 80% of them as unfamiliar, with both 99%), so that figure is not a "
+        "alone flagged 80% of them as unfamiliar, with both 94-99%), so that figure is not a "
         "blind test of that choice."
     )
 
