@@ -3,9 +3,9 @@
 The bundled classifier only ever saw drawn anime faces, and a softmax has no way to say
 "none of these": shown a LEGO minifigure it still names a character, often with high
 confidence (measured: 83% of real LEGO photos got a top probability above the old "not
-sure" threshold). Its embedding does know, though: the generic half (pooled ImageNet
-``mixed5`` features) of a drawn face sits close to other drawn faces, and a photo of some
-other kind of figure does not.
+sure" threshold). Its embedding does know, though: the generic part that comes first in
+it (pooled ImageNet ``mixed5`` features) of a drawn face sits close to other drawn faces,
+and a photo of some other kind of figure does not.
 
 ``FamiliarityGate`` keeps a sample of training crops' generic features (made by
 ``python -m training familiarity``, shipped as ``assets/familiarity.npz``). A crop's
