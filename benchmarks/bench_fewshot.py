@@ -76,14 +76,13 @@ def embed_all(rec: Recognizer, data: Path) -> tuple[list[str], np.ndarray, np.nd
         if list(z["names"]) == names:
             return names, z["labels"], z["emb"], z["probs"]
     labels, embs, probs = [], [], []
-    for i, folder in enumerate(folders):
-        for photo in sorted(folder.iterdir()):
-            rgb = load_image(photo, max_side=1024).rgb
-            crop = whole_image_crop(rgb, rec.input_size)
-            (p, e), (_, e_flip) = rec.classify_crops([crop, crop[:, ::-1].copy()])
-            labels.append(i)
-            embs.append([e, e_flip])  # (views, D): plain and mirrored
-            probs.append(p)
+    for photo in photo_paths(data):
+        rgb = load_image(photo, max_side=1024).rgb
+        crop = whole_image_crop(rgb, rec.input_size)
+        (p, e), (_, e_flip) = rec.classify_crops([crop, crop[:, ::-1].copy()])
+        labels.append(names.index(photo.parent.name))
+        embs.append([e, e_flip])  # (views, D): plain and mirrored
+        probs.append(p)
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez(cache, names=np.array(names), labels=np.array(labels), emb=np.array(embs),
              probs=np.array(probs))
@@ -91,7 +90,7 @@ def embed_all(rec: Recognizer, data: Path) -> tuple[list[str], np.ndarray, np.nd
 
 
 def photo_paths(data: Path) -> list[Path]:
-    """Every photo, in the order ``embed_all`` embeds them."""
+    """Every photo, figure folder by figure folder (the order of the embedding cache)."""
     folders = sorted(p for p in data.iterdir() if p.is_dir())
     return [photo for folder in folders for photo in sorted(folder.iterdir())]
 

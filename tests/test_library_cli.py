@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 
 from fmf_desktop import cli
 from fmf_desktop.library import Library
-
-
-def figure_photo(path: Path, seed: int) -> Path:
-    """A made-up 'figure' photo: coloured shapes on a plain background (our own pixels)."""
-    rng = np.random.default_rng(seed)
-    img = np.full((240, 200, 3), rng.integers(0, 255, 3), np.uint8)
-    for _ in range(6):
-        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
-        centre = tuple(int(c) for c in rng.integers(20, 180, 2))
-        cv2.circle(img, centre, int(rng.integers(10, 60)), colour, -1)
-    cv2.imwrite(str(path), img)
-    return path
+from tests.support.photos import figure_photo
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -7,7 +7,6 @@ covered by the "no camera" state only.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from fmf_desktop.live.sources import (
 from fmf_desktop.recognition import Recognizer
 from tests.conftest import SHELF_CHARACTERS
 from tests.support.assets import model_is_stand_in
-from tests.support.clips import figurines_by_character
+from tests.support.clips import assert_tracked_without_flicker
 
 WAIT_MS = 20000
 CHARACTERS = SHELF_CHARACTERS
@@ -127,16 +126,7 @@ def test_video_file_drives_the_live_view_with_steady_names(make_page, qtbot, she
     assert len(updates) >= 2
     assert page.view.has_frame()
 
-    seen = figurines_by_character(updates, shelf_clip)
-    for cid in CHARACTERS:
-        figs = seen[cid]
-        misses = len(updates) - len(figs)
-        assert misses <= max(1, 0.2 * len(updates)), f"{cid} missed in {misses} updates"
-        tracks = Counter(f.track for f in figs)
-        assert tracks.most_common(1)[0][1] >= 0.5 * len(figs), f"{cid}: {tracks}"
-        for t in tracks:  # at most one label change per track while in view
-            names = [f.name for f in figs if f.track == t and f.name]
-            assert sum(a != b for a, b in zip(names, names[1:], strict=False)) <= 1
+    seen = assert_tracked_without_flicker(updates, shelf_clip, CHARACTERS)
     assert "figurine" in page.status_line.text()
 
     if model_is_stand_in():

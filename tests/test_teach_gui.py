@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from fmf_desktop.collection import Collection
 from fmf_desktop.library import Library, NewExample
+from tests.support import photos
 from tests.support.gui_helpers import (  # noqa: F401 - fixtures
     WAIT_MS,
     gui_settings,
@@ -22,17 +23,8 @@ from tests.support.gui_helpers import (  # noqa: F401 - fixtures
 
 
 def figure_photo(path, seed):
-    """A made-up 'figure' (coloured discs on a plain background), drawn by our code."""
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    img = np.full((360, 300, 3), rng.integers(0, 255, 3), np.uint8)
-    for _ in range(6):
-        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
-        centre = tuple(int(c) for c in rng.integers(40, 260, 2))
-        cv2.circle(img, centre, int(rng.integers(15, 80)), colour, -1)
-    cv2.imwrite(str(path), img)
-    return path
+    """A made-up 'figure', bigger than the library tests' (coloured discs, our pixels)."""
+    return photos.figure_photo(path, seed, size=(360, 300), centres=(40, 260), radii=(15, 80))
 
 
 def library_of(window) -> Library:

@@ -14,6 +14,8 @@ import json
 
 import numpy as np
 
+from fmf_desktop.vectors import unit_rows
+
 from .config import TrainConfig
 from .features import load_features, load_rgb, view_pixels
 from .ingest import Record
@@ -135,7 +137,7 @@ def convert(
         (reference["probabilities"].argmax(1) == quantised["probabilities"].argmax(1)).mean()
     )
     # int8 rounding leaves the embedding's norm slightly off 1 (the app re-normalises).
-    q_emb = quantised["embedding"] / np.linalg.norm(quantised["embedding"], axis=1, keepdims=True)
+    q_emb = unit_rows(quantised["embedding"])
     cosine = float(np.mean(np.sum(reference["embedding"] * q_emb, axis=1)))
     max_prob_diff = float(np.abs(reference["probabilities"] - quantised["probabilities"]).max())
     report = {

@@ -16,6 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fmf_desktop.vectors import unit_rows
+
 from .config import TrainConfig
 from .convert import build_trained_export_model, pixels_for, run_tflite, tflite_path
 from .features import load_features
@@ -218,7 +220,7 @@ def few_shot_check(
     val_maps = np.asarray(load_features(cfg, "val", 1)[0][rows], np.float32)
 
     def embedding(x: np.ndarray, recipe: str) -> np.ndarray:
-        generic = x / np.linalg.norm(x, axis=1, keepdims=True)
+        generic = unit_rows(x)
         if recipe == "generic":
             return generic
         trained = embed.predict((x - mean) / std, verbose=0)
@@ -239,15 +241,11 @@ def recipe_embedding(
     cfg: TrainConfig, pooled_features: np.ndarray, maps: np.ndarray, trained: np.ndarray
 ) -> np.ndarray:
     """The exported model's embedding recipe in NumPy (pooled, stripes, trained; each L2)."""
-
-    def unit(x: np.ndarray) -> np.ndarray:
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-    parts = [unit(pooled_features)]
+    parts = [unit_rows(pooled_features)]
     if cfg.embedding_stripes > 1:
-        parts.append(unit(stripe_features(maps, cfg.embedding_stripes)))
-    parts.append(unit(trained))
-    return unit(np.concatenate(parts, axis=1))
+        parts.append(unit_rows(stripe_features(maps, cfg.embedding_stripes)))
+    parts.append(unit_rows(trained))
+    return unit_rows(np.concatenate(parts, axis=1))
 
 
 def prototype_top1(embeddings: np.ndarray, labels: np.ndarray, seed: int, draws: int = 10) -> dict:

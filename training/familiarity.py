@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fmf_desktop.familiarity import FamiliarityGate
+from fmf_desktop.vectors import unit_rows
 
 from .config import TrainConfig
 from .convert import run_tflite, tflite_path
@@ -48,8 +49,7 @@ def reference_features(cfg: TrainConfig, per_view: int = REFERENCES_PER_VIEW) ->
     for features in views:
         pick = rng.choice(features.shape[0], min(per_view, features.shape[0]), replace=False)
         parts.append(pooled(features[np.sort(pick)]))
-    refs = np.concatenate(parts)
-    return refs / np.maximum(np.linalg.norm(refs, axis=1, keepdims=True), 1e-12)
+    return unit_rows(np.concatenate(parts))
 
 
 def validation_outputs(cfg: TrainConfig, val: list[Record], view: int) -> dict[str, np.ndarray]:

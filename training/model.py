@@ -20,6 +20,7 @@ import keras
 import tensorflow as tf
 
 from .config import TrainConfig
+from .train import stripe_bounds
 from .weights import INPUT_SCALING, build_inception
 
 
@@ -99,8 +100,6 @@ class _Stripes(keras.layers.Layer):
         self.parts = int(parts)
 
     def call(self, x):
-        from .train import stripe_bounds
-
         stripes = [
             tf.math.l2_normalize(tf.reduce_mean(x[:, top:bottom], axis=[1, 2]), axis=-1)
             for top, bottom in stripe_bounds(int(x.shape[1]), self.parts)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fmf_desktop.vectors import unit_rows
+
 from .config import TrainConfig
 from .features import load_features
 from .ingest import Record
@@ -49,8 +51,7 @@ def stripe_features(features: np.ndarray, parts: int, batch: int = 512) -> np.nd
     for lo in range(0, n, batch):
         chunk = features[lo : lo + batch].astype(np.float32)
         for i, (top, bottom) in enumerate(stripe_bounds(height, parts)):
-            part = chunk[:, top:bottom].mean(axis=(1, 2))
-            part /= np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)
+            part = unit_rows(chunk[:, top:bottom].mean(axis=(1, 2)))
             out[lo : lo + batch, i * channels : (i + 1) * channels] = part
     return out
 

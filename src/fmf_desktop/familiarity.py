@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .vectors import unit_rows
+
 FORMAT = 1
 
 
@@ -51,9 +53,7 @@ class FamiliarityGate:
         e = e.reshape(1, -1) if e.ndim == 1 else e
         if e.shape[1] < self.dims:
             raise ValueError(f"embedding has {e.shape[1]} values, the gate needs {self.dims}")
-        g = e[:, : self.dims]
-        g = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
-        sims = g @ self.references.T
+        sims = unit_rows(e[:, : self.dims]) @ self.references.T
         k = min(self.k, sims.shape[1])
         nearest = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:]
         return nearest.mean(axis=1)
@@ -81,10 +81,8 @@ class FamiliarityGate:
             with np.load(path) as data:
                 if int(data["format"]) != FORMAT:
                     raise FamiliarityError(f"{path}: unknown format {int(data['format'])}")
-                refs = data["references"].astype(np.float32)
                 gate = cls(
-                    references=refs / np.maximum(np.linalg.norm(refs, axis=1, keepdims=True),
-                                                 1e-12),
+                    references=unit_rows(data["references"].astype(np.float32)),
                     threshold=float(data["threshold"]),
                     scale=float(data["scale"]),
                     k=int(data["k"]),

@@ -22,6 +22,7 @@ import numpy as np
 
 from .library import EmbeddingTable, Library, LibraryError, TaughtFigure
 from .results import Candidate
+from .vectors import unit_rows
 
 TOP_K = 5
 
@@ -100,8 +101,7 @@ class PrototypeIndex:
         )
         if self.figures:
             sums = np.add.reduceat(self._matrix, self._starts, axis=0)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            self._prototypes = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+            self._prototypes = unit_rows(sums).astype(np.float32)
         else:
             self._prototypes = np.zeros((0, self._matrix.shape[1]), np.float32)
 
@@ -120,7 +120,7 @@ class PrototypeIndex:
             return np.zeros((q.shape[0], 0), np.float32)
         if q.shape[1] != self.dim:
             raise ValueError(f"embedding has {q.shape[1]} values, the library has {self.dim}")
-        q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+        q = unit_rows(q)
         w = self.calibration.nearest_weight
         proto = q @ self._prototypes.T
         if w <= 0:

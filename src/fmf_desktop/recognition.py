@@ -54,6 +54,28 @@ def merge_candidates(
     return tuple(merged[:k])
 
 
+def taught_match(taught: Sequence[Candidate], threshold: float) -> bool:
+    return bool(taught) and taught[0].score >= threshold
+
+
+def step_back_for_taught(
+    probs: np.ndarray, familiarity: float, taught: Sequence[Candidate], threshold: float
+) -> np.ndarray:
+    """The bundled classes' probabilities, discounted for a taught figure's sake.
+
+    When a figure the user taught matches (reaches the "not sure" threshold) and the crop
+    looks nothing like the drawings the bundled classes were trained on (``familiarity``,
+    an in-domain weight in [0, 1]), their probabilities are multiplied by it, so the taught
+    figure wins. Without such a match they are left alone: simple anime faces (chibi
+    figures, the code-drawn sample) score as unfamiliar as LEGO photos, so discounting
+    them always would turn real anime figurines into "not sure" (measured; see
+    familiarity.py).
+    """
+    if not taught_match(taught, threshold):
+        return probs
+    return probs * np.float32(familiarity)
+
+
 def square_crop(rgb: np.ndarray, box: Box, size: int, margin: float = CROP_MARGIN) -> np.ndarray:
     """A size x size crop centred on ``box``, with ``margin`` context on each side.
 
@@ -265,19 +287,11 @@ class Recognizer:
         taught: Sequence[Candidate],
         threshold: float,
     ) -> np.ndarray:
-        """The bundled classes' probabilities, stepping back for a taught figure.
-
-        When a figure the user taught matches (reaches the "not sure" threshold) and the
-        crop looks nothing like the drawings the bundled classes were trained on, their
-        probabilities are discounted by the crop's familiarity, so the taught figure wins.
-        Without such a match they are left alone: simple anime faces (chibi figures,
-        the code-drawn sample) score as unfamiliar as LEGO photos, so discounting them
-        always would turn real anime figurines into "not sure" (measured; see
-        familiarity.py).
-        """
-        if not taught or taught[0].score < threshold:
+        """The bundled classes' probabilities, stepping back for a taught figure (see
+        ``step_back_for_taught``); the crop's familiarity is only computed when needed."""
+        if not taught_match(taught, threshold):
             return probs
-        return probs * np.float32(self.in_domain_weight(embedding))
+        return step_back_for_taught(probs, self.in_domain_weight(embedding), taught, threshold)
 
     def top_candidates(self, probs: np.ndarray, k: int = TOP_K) -> list[Candidate]:
         order = np.argsort(-probs)[:k]
@@ -316,10 +330,11 @@ class Recognizer:
         figurines = []
         for (box, origin), (probs, emb) in zip(regions, self.classify_crops(crops), strict=True):
             taught = matcher.match(emb) if matcher is not None else []
-            bundled = self.top_candidates(self.bundled_scores(probs, emb, taught, threshold))
+            weight = self.in_domain_weight(emb)  # shown with the result, so always needed
+            bundled = self.top_candidates(step_back_for_taught(probs, weight, taught, threshold))
             top = merge_candidates(bundled, taught)
             figurines.append(
                 Figurine(box=box, top=top, embedding=emb, decision=decide(top, threshold),
-                         origin=origin, familiarity=self.in_domain_weight(emb))
+                         origin=origin, familiarity=weight)
             )
         return PhotoResult(path=path, width=w, height=h, figurines=tuple(figurines))

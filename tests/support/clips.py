@@ -6,7 +6,7 @@ The clip is written into a temporary folder (never into the repository) with
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,4 +200,24 @@ def figurines_by_character(updates, clip: ShelfClip) -> dict[str, list]:
             fig = figurine_centred_on(update.figurines, box)
             if fig is not None:
                 seen[cid].append(fig)
+    return seen
+
+
+def assert_tracked_without_flicker(updates, clip: ShelfClip, characters) -> dict[str, list]:
+    """Each character is found in (nearly) every update while the camera pans past it,
+    mostly by one track (a locator that boxes the face and the whole head in turn can
+    split it for a few updates), and no track's name changes more than once while it is
+    in view. Returns the live figurines matched to each character."""
+    seen = figurines_by_character(updates, clip)
+    for cid in characters:
+        figs = seen[cid]
+        misses = len(updates) - len(figs)
+        assert misses <= max(1, 0.2 * len(updates)), f"{cid} missed in {misses} updates"
+        tracks = Counter(f.track for f in figs)
+        _, count = tracks.most_common(1)[0]
+        assert count >= 0.5 * len(figs), f"{cid} jumped between tracks: {tracks}"
+        for t in tracks:
+            names = [f.name for f in figs if f.track == t and f.name is not None]
+            changes = sum(1 for a, b in zip(names, names[1:], strict=False) if a != b)
+            assert changes <= 1, f"{cid}'s label flickered on track {t}: {names}"
     return seen

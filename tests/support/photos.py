@@ -90,3 +90,22 @@ def found(truth: Box, boxes: list[Box]) -> bool:
         if inside and truth.iou(b) >= 0.25:
             return True
     return False
+
+
+def figure_photo(
+    path: Path,
+    seed: int,
+    size: tuple[int, int] = (240, 200),
+    centres: tuple[int, int] = (20, 180),
+    radii: tuple[int, int] = (10, 60),
+) -> Path:
+    """A made-up 'figure' photo, ``size`` = (height, width): six coloured discs (centres
+    and radii drawn from the given ranges) on a plain background, drawn by our own code."""
+    rng = np.random.default_rng(seed)
+    img = np.full((*size, 3), rng.integers(0, 255, 3), np.uint8)
+    for _ in range(6):
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        centre = tuple(int(c) for c in rng.integers(*centres, 2))
+        cv2.circle(img, centre, int(rng.integers(*radii)), colour, -1)
+    cv2.imwrite(str(path), img)
+    return path

@@ -147,38 +147,33 @@ class ResultsPanel(QScrollArea):
         self.figurine_list.blockSignals(False)
         figurine = self._figurines[index]
         best = figurine.best
+        # A bundled character named for a crop unlike the model's fan-art training faces:
+        # the model cannot tell a simple anime figurine from, say, a LEGO figure, so it
+        # still answers, and the user should know how far to trust it.
+        shaky = best is not None and figurine.unfamiliar and not best.character.taught
         if best is None:
             self._set_heading("Nothing recognised", "", "", unsure=True)
-        elif figurine.decision == "unsure" and figurine.unfamiliar and not best.character.taught:
+        elif figurine.decision == "unsure":
+            closest = f"The closest is {best.name} ({round(best.score * 100)}%)."
             self._set_heading(
                 "Not sure",
                 "",
                 "This looks unlike the fan-art faces the app learned from, so its guess is "
-                f"shaky. The closest is {best.name} ({round(best.score * 100)}%). If you know "
-                "who this is, use \u201cNot sure? Name it\u201d and it will recognise the "
-                "figure next time.",
-                unsure=True,
-            )
-        elif figurine.decision == "unsure":
-            self._set_heading(
-                "Not sure",
-                "",
-                f"This doesn't match any character well enough. The closest is "
-                f"{best.name} ({round(best.score * 100)}%). A sharper, closer photo of the "
-                "face, or a hand-drawn box around it, may help.",
+                f"shaky. {closest} If you know who this is, use \u201cNot sure? Name "
+                "it\u201d and it will recognise the figure next time."
+                if shaky
+                else f"This doesn't match any character well enough. {closest} A sharper, "
+                "closer photo of the face, or a hand-drawn box around it, may help.",
                 unsure=True,
             )
         else:
             origin = {"manual": " (box drawn by hand)", "whole-image": " (whole photo)"}
             note = origin.get(figurine.origin, "")
             caution = (
-                # The model cannot tell a simple anime figurine from, say, a LEGO figure
-                # (both look unlike its fan-art training faces), so it still answers; the
-                # user should know how far to trust it.
                 "This photo looks unlike the fan-art faces the app learned from, so check "
                 "this name. If it's wrong, use \u201cNot this?\u201d to correct it and "
                 "the app will learn the figure."
-                if figurine.unfamiliar and not best.character.taught
+                if shaky
                 else ""
             )
             self._set_heading(best.name, best.franchise + note, caution, unsure=False)
