@@ -258,15 +258,18 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
               f"cosine threshold per fold {', '.join(f'{x:.3f}' for x in thresholds)}")
         print(f"  {'':9s}  fitted on all draws: cosine >= {thr_all:.3f}; calibration "
               f"center={center:.3f} scale={scale:.4f} (score {t:.2f} at the threshold)")
+    summary["by_examples"] = threshold_by_examples(rec, names, labels, emb, draws, seed)
     # End to end, as `identify` decides: merged with the model's classes and its threshold.
-    mode = max(summary, key=lambda m: min(summary[m]["unsure"], summary[m]["accepted"]))
+    modes = [m for m in MODES if m in summary]
+    mode = max(modes, key=lambda m: min(summary[m]["unsure"], summary[m]["accepted"]))
     s = summary[mode]
     # What the app ships (matching.py defaults), unless --scale asks for the fitted one.
     cal = (SimilarityCalibration(center=s["center"], scale=s["scale"],
                                  nearest_weight=MODES[mode])
            if SCALE_OVERRIDE else SimilarityCalibration())
-    print(f"  shipped calibration: center={cal.center:.3f} scale={cal.scale:.3f} "
-          f"nearest_weight={cal.nearest_weight}")
+    print(f"  shipped calibration: center={cal.center:.3f} - {cal.few_examples_slack:.3f} / "
+          f"photos, scale={cal.scale:.3f}, nearest_weight={cal.nearest_weight}, "
+          f"within-figure shrinkage {cal.within_figure_shrinkage}")
     rng = np.random.default_rng(seed + 1)
     figs = np.unique(labels)
     unsure_n = unsure_d = acc_n = acc_d = 0
@@ -295,6 +298,36 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
     summary["end_to_end"] = dict(mode=mode, unsure=unsure_n / unsure_d,
                                  accepted_right=acc_n / acc_d)
     return summary
+
+
+def threshold_by_examples(rec, names, labels, emb, draws, seed, shots=(1, 2, 3, 4, 5, 6)):
+    """The open-set threshold for figures taught from k photos, k = 1..6, and the fit
+    ``threshold = a - b / k`` that matching.py's calibration uses (``center`` and
+    ``few_examples_slack``), with the blend the app ships."""
+    weight = SimilarityCalibration().nearest_weight
+    rows_by_k = {}
+    for k in shots:
+        if np.unique(labels, return_counts=True)[1].min() <= k:  # a photo left to ask about
+            break
+        rows_by_k[k] = open_set_scores(names, labels, emb, draws, seed, weight, k=k)
+    ks = np.array(list(rows_by_k), np.float64)
+    thresholds = np.array([choose_threshold(rows) for rows in rows_by_k.values()])
+    design = np.stack([np.ones_like(ks), -1.0 / ks], axis=1)
+    (a, b), *_ = np.linalg.lstsq(design, thresholds, rcond=None)
+    scale = SimilarityCalibration().scale
+    t = rec.unsure_threshold
+    center = a - scale * math.log(t / (1 - t))
+    print("  threshold by photos per taught figure (blend): " + ", ".join(
+        f"k={int(k)} {thr:.3f} (fit {a - b / k:.3f})" for k, thr in zip(ks, thresholds,
+                                                                          strict=True)))
+    for k, rows in rows_by_k.items():
+        u, acc, _ = rates(rows, a - b / k)
+        print(f"    k={k}: with the fitted threshold, untaught -> unsure {100 * u:5.1f}%   "
+              f"taught accepted {100 * acc:5.1f}% (not cross-validated)")
+    print(f"  fitted: threshold = {a:.4f} - {b:.4f} / k  ->  calibration center={center:.3f} "
+          f"few_examples_slack={b:.3f} at scale {scale}")
+    return dict(shots=ks.tolist(), thresholds=thresholds.tolist(), center=float(center),
+                few_examples_slack=float(b))
 
 
 def median_ms(fn, repeat):

@@ -104,12 +104,15 @@ def test_vectorised_scores_equal_a_plain_per_figure_loop():
     index = PrototypeIndex(EmbeddingTable(figures, owner, matrix), cal)
     queries = unit(rng.normal(size=(3, DIM)))
     got = index.scores(queries)
+    whiten = index.whitening.apply  # fitted on the library; checked in test_whitening.py
+    assert index.whitening.rank > 0
     for f_pos, fig in enumerate(index.figures):
-        rows = matrix[owner == figures.index(fig)]
+        rows = whiten(matrix[owner == figures.index(fig)])
         proto = unit(rows.sum(axis=0))
-        for q_pos, q in enumerate(queries):
+        for q_pos, q in enumerate(whiten(queries)):
             sim = 0.4 * (rows @ q).max() + 0.6 * (proto @ q)
-            assert got[q_pos, f_pos] == pytest.approx(float(cal.score(sim)), abs=1e-5)
+            expected = float(cal.score(sim, len(rows)))
+            assert got[q_pos, f_pos] == pytest.approx(expected, abs=1e-5)
     top = index.match(queries[0])
     assert len(top) == 5
     assert top[0].score == pytest.approx(float(got[0].max()), abs=1e-6)
@@ -122,6 +125,8 @@ def test_calibration_is_monotonic_and_invertible():
     assert np.all(np.diff(scores) >= 0) and scores[0] < 0.01 and scores[-1] > 0.99
     assert float(cal.score(cal.similarity_for(0.5))) == pytest.approx(0.5)
     assert float(cal.score(cal.similarity_for(0.8))) == pytest.approx(0.8, abs=1e-4)
+    for n in (1, 3):
+        assert float(cal.score(cal.similarity_for(0.48, n), n)) == pytest.approx(0.48, abs=1e-4)
     labels = {"calibration": {"taught": {"center": 0.6, "scale": 0.1}}}
     assert SimilarityCalibration.from_labels(labels).center == 0.6
     assert SimilarityCalibration.from_labels({}) == SimilarityCalibration()
@@ -132,3 +137,14 @@ def test_model_key_tells_models_apart(tmp_path):
     a.write_bytes(b"model a")
     b.write_bytes(b"model b")
     assert model_key(a) != model_key(b) and model_key(a) == model_key(a)
+
+
+def test_a_figure_taught_from_one_photo_is_accepted_at_a_lower_similarity():
+    """One photo can't show how a figure varies, so its matches are looser; the bundled
+    calibration asks less of them than of a figure taught from five photos."""
+    cal = SimilarityCalibration()
+    one, five = cal.similarity_for(0.48, 1), cal.similarity_for(0.48, 5)
+    assert one < five < cal.similarity_for(0.48)
+    # Same similarity, fewer examples: a higher score.
+    sim = (one + five) / 2
+    assert cal.score(sim, 1) > 0.48 > cal.score(sim, 5)

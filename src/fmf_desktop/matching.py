@@ -1,12 +1,14 @@
 """Match crop embeddings against the user's taught figures (the ``TaughtMatcher``).
 
-Each taught figure is scored by cosine similarity between the query embedding and the
-figure's examples: a blend of the nearest example (copes with a figure photographed from
-very different sides) and the normalised mean "prototype" (robust to one odd photo).
-The similarity goes through a logistic calibration so the result is a probability-like
-score in [0, 1] that can be merged with the bundled model's probabilities and judged by
-the same "not sure" threshold. Everything is matrix algebra over one (N, D) float32 array,
-so a library of 1,000 figures costs a millisecond or so next to the CNN.
+Embeddings are first whitened by the library's own within-figure scatter (``whitening``):
+the ways photos of one figure differ count for less. Each taught figure is then scored by
+cosine similarity between the query embedding and the figure's examples: a blend of the
+nearest example (copes with a figure photographed from very different sides) and the
+normalised mean "prototype" (robust to one odd photo). The similarity goes through a
+logistic calibration so the result is a probability-like score in [0, 1] that can be
+merged with the bundled model's probabilities and judged by the same "not sure"
+threshold. Everything is matrix algebra over (N, D) float32 arrays, so a library of 1,000
+figures costs a few milliseconds next to the CNN.
 """
 
 from __future__ import annotations
@@ -23,36 +25,53 @@ import numpy as np
 from .library import EmbeddingTable, Library, LibraryError, TaughtFigure
 from .results import Candidate
 from .vectors import unit_rows
+from .whitening import WithinFigureWhitening
 
 TOP_K = 5
 
 
 @dataclass(frozen=True)
 class SimilarityCalibration:
-    """Logistic map from cosine similarity to a score: ``center`` maps to 0.5.
+    """Logistic map from cosine similarity to a score; the figure's center maps to 0.5.
 
-    ``center`` and ``scale`` are fitted per model by ``benchmarks/bench_fewshot.py``
-    (open-set cross-validation on real photos) and can be overridden from the model's
-    labels.json under ``calibration.taught``.
+    The more examples a figure has, the closer its own photos match it, and untaught
+    look-alikes too (the nearest of more examples is nearer, and the whitening removes
+    more nuisance). So the center depends on the figure's example count ``n``:
+    ``center - few_examples_slack / n``, the cross-validated open-set threshold measured
+    for n = 1..6 shots (it fits ``a - b / n`` within 0.005). Fitted per model by
+    ``benchmarks/bench_fewshot.py``; labels.json can override it under
+    ``calibration.taught``.
     """
 
     # For the bundled model (668d211f78ab92f9), from benchmarks/bench_fewshot.py on real
-    # LEGO photos (the 8 distinguishable figures): cosine 0.910 is the cross-validated
-    # open-set threshold and maps to the model's "not sure" threshold 0.48. The scale is
-    # steeper than the logistic fit (0.011-0.06) on purpose: a near-identical taught match
-    # must beat any bundled class in the merged top-5.
-    center: float = 0.911
+    # LEGO photos (the 8 distinguishable figures, 5 taught, 3 held out): the open-set
+    # cosine threshold is 0.883 for figures taught from one photo and 0.933 from five; the
+    # fit 0.9435 - 0.0619 / n maps to the model's "not sure" threshold 0.48. The scale is
+    # steeper than the logistic fit on purpose: a near-identical taught match must beat
+    # any bundled class in the merged top-5.
+    center: float = 0.944
+    few_examples_slack: float = 0.062
     scale: float = 0.01
     nearest_weight: float = 0.5  # blend: nearest example vs. mean prototype
+    # Shrinkage of the within-figure whitening (1.0 turns it off); see whitening.py.
+    within_figure_shrinkage: float = 0.5
 
-    def score(self, similarity: np.ndarray) -> np.ndarray:
-        z = (np.asarray(similarity, np.float32) - self.center) / max(self.scale, 1e-6)
+    def center_for(self, examples: np.ndarray | int) -> np.ndarray:
+        """The similarity that scores 0.5 for a figure with this many examples."""
+        n = np.maximum(np.asarray(examples, np.float32), 1.0)
+        return self.center - self.few_examples_slack / n
+
+    def score(self, similarity: np.ndarray, examples: np.ndarray | int = 1_000_000) -> np.ndarray:
+        """Scores for similarities to figures with ``examples`` examples (broadcasts over
+        the last axis: one count per figure). The default is the many-examples limit."""
+        center = self.center_for(examples)
+        z = (np.asarray(similarity, np.float32) - center) / max(self.scale, 1e-6)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
 
-    def similarity_for(self, score: float) -> float:
+    def similarity_for(self, score: float, examples: int = 1_000_000) -> float:
         """The cosine similarity that scores exactly ``score`` (to explain a threshold)."""
         score = min(max(score, 1e-6), 1 - 1e-6)
-        return self.center + self.scale * math.log(score / (1 - score))
+        return float(self.center_for(examples)) + self.scale * math.log(score / (1 - score))
 
     @classmethod
     def from_labels(cls, labels: Mapping[str, object]) -> SimilarityCalibration:
@@ -63,8 +82,12 @@ class SimilarityCalibration:
         default = cls()
         return cls(
             center=float(taught.get("center", default.center)),
+            few_examples_slack=float(taught.get("few_examples_slack", default.few_examples_slack)),
             scale=float(taught.get("scale", default.scale)),
             nearest_weight=float(taught.get("nearest_weight", default.nearest_weight)),
+            within_figure_shrinkage=float(
+                taught.get("within_figure_shrinkage", default.within_figure_shrinkage)
+            ),
         )
 
 
@@ -93,12 +116,20 @@ class PrototypeIndex:
         owner = remap[table.owner] if table.owner.size else np.zeros(0, np.int64)
         order = np.argsort(owner, kind="stable")
         self._owner = owner[order]
-        self._matrix = np.ascontiguousarray(table.matrix[order], dtype=np.float32)
+        raw = np.asarray(table.matrix[order], dtype=np.float32)
+        self.whitening = (
+            WithinFigureWhitening.fit(raw, self._owner, self.calibration.within_figure_shrinkage)
+            if raw.ndim == 2 and raw.shape[0]
+            else WithinFigureWhitening.identity(raw.shape[1] if raw.ndim == 2 else 0)
+        )
+        self._matrix = np.ascontiguousarray(self.whitening.apply(raw), dtype=np.float32)
         self._starts = (
             np.flatnonzero(np.r_[True, self._owner[1:] != self._owner[:-1]])
             if self._owner.size
             else np.zeros(0, np.int64)
         )
+        # Examples per figure: the calibration's center depends on it.
+        self._counts = np.diff(np.r_[self._starts, self._owner.size]).astype(np.float32)
         if self.figures:
             sums = np.add.reduceat(self._matrix, self._starts, axis=0)
             self._prototypes = unit_rows(sums).astype(np.float32)
@@ -120,7 +151,7 @@ class PrototypeIndex:
             return np.zeros((q.shape[0], 0), np.float32)
         if q.shape[1] != self.dim:
             raise ValueError(f"embedding has {q.shape[1]} values, the library has {self.dim}")
-        q = unit_rows(q)
+        q = self.whitening.apply(q)
         w = self.calibration.nearest_weight
         proto = q @ self._prototypes.T
         if w <= 0:
@@ -129,7 +160,7 @@ class PrototypeIndex:
         return w * nearest + (1.0 - w) * proto
 
     def scores(self, queries: np.ndarray) -> np.ndarray:
-        return self.calibration.score(self.similarities(queries))
+        return self.calibration.score(self.similarities(queries), self._counts)
 
     def match(self, embedding: np.ndarray, top_k: int = TOP_K) -> list[Candidate]:
         return self.match_many(np.asarray(embedding).reshape(1, -1), top_k)[0]
