@@ -43,7 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from fmf_desktop.imaging import load_image  # noqa: E402
-from fmf_desktop.library import EmbeddingTable, Library, TaughtFigure  # noqa: E402
+from fmf_desktop.library import (  # noqa: E402
+    EmbeddingTable,
+    Library,
+    TaughtFigure,
+    decode_thumbnail,
+)
 from fmf_desktop.matching import (  # noqa: E402
     LibraryMatcher,
     PrototypeIndex,
@@ -56,7 +61,12 @@ from fmf_desktop.recognition import (  # noqa: E402
     merge_candidates,
     whole_image_crop,
 )
-from fmf_desktop.teaching import example_from_crop, teach_crop  # noqa: E402
+from fmf_desktop.teaching import (  # noqa: E402
+    add_missing_views,
+    example_from_crop,
+    teach_crop,
+    view_embeddings,
+)
 
 DATA = ROOT.parent / "shared" / "data" / "lego-minifig-photos"
 OUT = ROOT / "benchmarks" / "out"
@@ -64,29 +74,31 @@ MODES = {"nearest": 1.0, "blend": 0.5, "prototype": 0.0}
 SCALE_OVERRIDE = 0.0  # --scale: a fixed logistic scale instead of the fitted one
 
 
-def embed_all(rec: Recognizer, data: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """(figure names, labels (N,), embeddings (N, D), probabilities (N, C)), cached."""
+def embed_all(rec: Recognizer, data: Path):
+    """(figure names, labels (N,), embeddings (N, D), extra views (N, V, D), probabilities
+    (N, C)), cached. Views come from each photo's thumbnail, as the app makes them."""
     # Probabilities depend on the labels' calibration (temperature) too.
     key = model_key(rec.model_path) + model_key(rec.labels_path)[:8]
-    cache = OUT / f"fewshot-embeddings-{key}-v2.npz"
+    cache = OUT / f"fewshot-embeddings-{key}-v3.npz"
     folders = sorted(p for p in data.iterdir() if p.is_dir())
     names = [p.name for p in folders]
     if cache.is_file():
         z = np.load(cache)
         if list(z["names"]) == names:
-            return names, z["labels"], z["emb"], z["probs"]
-    labels, embs, probs = [], [], []
+            return names, z["labels"], z["emb"], z["views"], z["probs"]
+    labels, embs, views, probs = [], [], [], []
     for photo in photo_paths(data):
         rgb = load_image(photo, max_side=1024).rgb
-        crop = whole_image_crop(rgb, rec.input_size)
-        (p, e), (_, e_flip) = rec.classify_crops([crop, crop[:, ::-1].copy()])
+        crop = teach_crop(rec, rgb, whole_image=True)
+        (p, e), = rec.classify_crops([whole_image_crop(rgb, rec.input_size)])
         labels.append(names.index(photo.parent.name))
-        embs.append([e, e_flip])  # (views, D): plain and mirrored
+        embs.append(e)
+        views.append(view_embeddings(rec, decode_thumbnail(example_from_crop(crop, "").thumbnail)))
         probs.append(p)
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez(cache, names=np.array(names), labels=np.array(labels), emb=np.array(embs),
-             probs=np.array(probs))
-    return names, np.array(labels), np.array(embs), np.array(probs)
+             views=np.array(views), probs=np.array(probs))
+    return names, np.array(labels), np.array(embs), np.array(views), np.array(probs)
 
 
 def photo_paths(data: Path) -> list[Path]:
@@ -105,7 +117,7 @@ def filed_under_two_figures(paths: list[Path], labels: np.ndarray) -> np.ndarray
 
 
 def qv(emb: np.ndarray, idx) -> np.ndarray:
-    """Query embeddings: with (N, V, D) views (--flip), queries use the plain view only."""
+    """Query embeddings: with (N, 1 + V, D) photos and views, queries use the photo only."""
     return emb[idx] if emb.ndim == 2 else emb[idx, 0]
 
 
@@ -114,11 +126,13 @@ def build_index(names, labels, emb, enrol_idx, cal) -> PrototypeIndex:
     pos = {f: j for j, f in enumerate(taught)}
     figures = tuple(TaughtFigure(f + 1, names[f], "", "") for f in taught)
     owner = np.array([pos[int(labels[i])] for i in enrol_idx], np.int32)
+    example = np.asarray(enrol_idx, np.int64)
     vectors = emb[enrol_idx]
-    if vectors.ndim == 3:  # every view of an enrolled photo is an example
+    if vectors.ndim == 3:  # each enrolled photo brings its extra views, as in the app
         owner = np.repeat(owner, vectors.shape[1])
+        example = np.repeat(example, vectors.shape[1])
         vectors = vectors.reshape(-1, vectors.shape[-1])
-    return PrototypeIndex(EmbeddingTable(figures, owner, vectors), cal)
+    return PrototypeIndex(EmbeddingTable(figures, owner, vectors, example), cal)
 
 
 def draw_split(rng, labels, k, taught_figures):
@@ -154,7 +168,7 @@ def closed_set(rec, names, labels, emb, probs, draws, seed):
                 for q in query:
                     taught = index.match(qv(emb, q))
                     bundled = rec.bundled_scores(probs[q], qv(emb, q), taught,
-                                                 rec.unsure_threshold)
+                                                 rec.unsure_threshold, index)
                     top = merge_candidates(rec.top_candidates(bundled), taught)
                     hits += top[0].id == names[labels[q]]
                 acc_merged.append(hits / len(query))
@@ -282,7 +296,8 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
             # As `identify` does: bundled classes step back for a taught match on an
             # unfamiliar crop.
             matches = index.match(qv(emb, q))
-            bundled = rec.bundled_scores(probs[q], qv(emb, q), matches, rec.unsure_threshold)
+            bundled = rec.bundled_scores(probs[q], qv(emb, q), matches, rec.unsure_threshold,
+                                         index)
             top = merge_candidates(rec.top_candidates(bundled), matches)
             known = decide(top, rec.unsure_threshold) == "known"
             if int(labels[q]) in taught:
@@ -344,7 +359,7 @@ def enrol_timing(rec, data: Path, repeat: int):
     photos = sorted(data.glob("*/*.jpg"))[:repeat]
     with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "lib.sqlite3") as lib:
         key = model_key(rec.model_path)
-        parts = {"decode": [], "embed": [], "store": []}
+        parts = {"decode": [], "embed": [], "store": [], "views": []}
         for i, photo in enumerate(photos):
             t0 = time.perf_counter()
             rgb = load_image(photo, max_side=2048).rgb
@@ -354,14 +369,17 @@ def enrol_timing(rec, data: Path, repeat: int):
             t2 = time.perf_counter()
             lib.teach(f"figure {i % 5}", [example], model=key)
             t3 = time.perf_counter()
+            add_missing_views(lib, rec, key)  # the extra view, from the stored thumbnail
+            t4 = time.perf_counter()
             parts["decode"].append(t1 - t0)
             parts["embed"].append(t2 - t1)
             parts["store"].append(t3 - t2)
+            parts["views"].append(t4 - t3)
     med = {k: 1000 * statistics.median(v) for k, v in parts.items()}
     total = sum(med.values())
     print(f"  median {total:.1f} ms per photo (decode {med['decode']:.1f}, embed + thumbnail "
-          f"{med['embed']:.1f}, store {med['store']:.1f}) over {len(photos)} photos; "
-          f"target <= 100 ms")
+          f"{med['embed']:.1f}, store {med['store']:.1f}, extra view {med['views']:.1f}) "
+          f"over {len(photos)} photos; target <= 100 ms")
     return med
 
 
@@ -380,6 +398,12 @@ def matcher_overhead(rec, data: Path, emb: np.ndarray, repeat: int, figures: int
             vecs = base + 0.2 * rng.normal(size=(5, d)) / math.sqrt(d)
             lib.teach(f"taught {f}", [NewExample(v.astype(np.float32)) for v in vecs],
                       model=key)
+        # And each photo's extra view, as the app stores it: 10,000 rows in all.
+        table = lib.embedding_table(key)
+        lib.set_views([
+            (int(example_id), vec + 0.1 * rng.normal(size=(1, d)) / math.sqrt(d))
+            for example_id, vec in zip(table.example, table.matrix, strict=True)
+        ])
         matcher = LibraryMatcher(lib, key, rec.embedding_size)
         t0 = time.perf_counter()
         matcher.index()
@@ -400,7 +424,7 @@ def matcher_overhead(rec, data: Path, emb: np.ndarray, repeat: int, figures: int
         match_ms = median_ms(lambda: [matcher.match(v) for v in q], 5) / len(q)
     a, b = 1000 * statistics.median(without), 1000 * statistics.median(with_)
     print(f"  identify median {a:.1f} ms without, {b:.1f} ms with {figures} figures "
-          f"({5 * figures} examples): ratio {b / a:.3f} (target <= 1.2); one match() "
+          f"({5 * figures} photos + views): ratio {b / a:.3f} (target <= 1.2); one match() "
           f"{match_ms:.2f} ms; index build {build_ms:.0f} ms (once per library change)")
     return dict(without_ms=a, with_ms=b, ratio=b / a, match_ms=match_ms, build_ms=build_ms)
 
@@ -412,8 +436,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--skip-timing", action="store_true")
-    ap.add_argument("--flip", action="store_true",
-                    help="also enrol mirrored photos (one more inference per taught photo)")
+    ap.add_argument("--no-views", action="store_true",
+                    help="enrol photos without their extra views (to see what views add)")
     ap.add_argument("--model", type=Path, default=None, help="default: assets/model.tflite")
     ap.add_argument("--labels", type=Path, default=None, help="default: assets/labels.json")
     ap.add_argument("--scale", type=float, default=0.0,
@@ -429,12 +453,13 @@ def main() -> int:
         print("WARNING: assets/labels.json says stand_in: the model has random weights, "
               "so these numbers are meaningless.")
     t0 = time.perf_counter()
-    names, labels, views, probs = embed_all(rec, args.data)
-    # --flip: also enrol each photo's mirror image (queries stay plain photos).
-    emb = views if args.flip else views[:, 0]
+    names, labels, photos, views, probs = embed_all(rec, args.data)
+    # Each enrolled photo: itself and its extra views, as the app stores it; --no-views
+    # shows what the views add.
+    emb = photos if args.no_views else np.concatenate([photos[:, None], views], axis=1)
     print(f"{len(labels)} photos of {len(names)} figures embedded (D={emb.shape[-1]}) "
           f"in {time.perf_counter() - t0:.1f} s; model {model_key(rec.model_path)}")
-    report: dict[str, object] = {"model": model_key(rec.model_path), "flip": args.flip,
+    report: dict[str, object] = {"model": model_key(rec.model_path), "views": not args.no_views,
                                  "stand_in": rec.is_stand_in, "draws": args.draws}
     duplicated = filed_under_two_figures(photo_paths(args.data), labels)
     subsets = {"as_given": np.ones(len(labels), bool)}
@@ -458,7 +483,7 @@ def main() -> int:
         }
     if not args.skip_timing:
         report["enrol_ms"] = enrol_timing(rec, args.data, max(args.repeat * 2, 10))
-        report["overhead"] = matcher_overhead(rec, args.data, views[:, 0], args.repeat)
+        report["overhead"] = matcher_overhead(rec, args.data, photos, args.repeat)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "fewshot.json").write_text(json.dumps(report, indent=1))
     print(f"\nwritten {OUT / 'fewshot.json'}")

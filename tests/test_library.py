@@ -275,3 +275,29 @@ def test_export_to_an_unwritable_place_is_a_clear_error(lib, tmp_path):
     blocker.write_text("x")
     with pytest.raises(LibraryError, match="Could not export"):
         lib.export(blocker / "out.zip")
+
+
+def test_extra_views_follow_their_photo_and_are_dropped_when_it_is_re_embedded(lib):
+    lib.teach("Miku", [example(1), example(2)], model=MODEL)
+    missing = lib.examples_without_views(MODEL)
+    assert len(missing) == 2 and all(thumb for _, thumb in missing)
+    first_id = missing[0][0]
+    lib.set_views([(first_id, np.stack([unit(10), unit(11)])), (missing[1][0], np.zeros((0, DIM)))])
+    assert lib.examples_without_views(MODEL) == []
+    table = lib.embedding_table(MODEL, DIM)
+    # Photo 1, its two views, photo 2 (whose views could not be made).
+    assert table.matrix.shape == (4, DIM)
+    assert table.example.tolist() == [first_id] * 3 + [missing[1][0]]
+    assert np.allclose(table.matrix[1], unit(10))
+    assert lib.figures()[0].examples == 2  # views are not photos
+    # A new model re-embeds photo 1: its old views are stale and must be made again.
+    lib.set_embeddings([(first_id, unit(20))], "model-b")
+    assert [i for i, _ in lib.examples_without_views("model-b")] == [first_id]
+    assert lib.embedding_table("model-b", DIM).matrix.shape == (1, DIM)
+
+
+def test_views_of_the_wrong_size_are_ignored_not_misread(lib):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    ((example_id, _),) = lib.examples_without_views(MODEL)
+    lib.set_views([(example_id, np.ones(DIM + 3, np.float32))])
+    assert lib.embedding_table(MODEL, DIM).matrix.shape == (1, DIM)

@@ -148,3 +148,41 @@ def test_a_figure_taught_from_one_photo_is_accepted_at_a_lower_similarity():
     # Same similarity, fewer examples: a higher score.
     sim = (one + five) / 2
     assert cal.score(sim, 1) > 0.48 > cal.score(sim, 5)
+
+
+def test_extra_views_sharpen_matching_but_do_not_count_as_photos():
+    rng = np.random.default_rng(9)
+    centre = unit(rng.normal(size=DIM))
+    photo, view = cluster(rng, centre, 2)
+    figures = (TaughtFigure(1, "solo", "", ""),)
+    cal = SimilarityCalibration()
+    with_view = PrototypeIndex(
+        EmbeddingTable(figures, np.zeros(2, np.int32), np.stack([photo, view]),
+                       np.array([7, 7])), cal)
+    two_photos = PrototypeIndex(
+        EmbeddingTable(figures, np.zeros(2, np.int32), np.stack([photo, view])), cal)
+    query = cluster(rng, centre, 1)
+    sim = float(with_view.similarities(query)[0, 0])
+    # One photo (with its view) is judged as a one-photo figure, two photos as two.
+    assert float(with_view.scores(query)[0, 0]) == pytest.approx(float(cal.score(sim, 1)))
+    assert float(two_photos.scores(query)[0, 0]) == pytest.approx(float(cal.score(sim, 2)))
+
+
+def test_the_matcher_completes_new_examples_before_it_rebuilds(library):
+    calls = []
+
+    def before_rebuild(lib):
+        calls.append(lib.revision)
+        for example_id, _ in lib.examples_without_views(MODEL):
+            lib.set_views([(example_id, np.zeros((0, DIM)))])
+
+    matcher = LibraryMatcher(library, MODEL, DIM, SimilarityCalibration(center=0.5),
+                             before_rebuild=before_rebuild)
+    assert len(matcher.index()) == 0 and len(calls) == 1
+    rng = np.random.default_rng(2)
+    library.teach("fig", [NewExample(unit(rng.normal(size=DIM)), b"jpeg")], model=MODEL)
+    assert len(matcher.index()) == 1 and len(calls) == 2
+    assert library.examples_without_views(MODEL) == []
+    # Its own writes don't make the next call rebuild again.
+    matcher.index()
+    assert len(calls) == 2

@@ -93,6 +93,9 @@ class _FakeLibrary:
         self.seen.append(embedding)
         return [Candidate(CharacterInfo("my-rem", "My Rem", taught=True), self.score)]
 
+    def generic_photos(self, dims: int) -> np.ndarray:
+        return np.zeros((0, dims), np.float32)  # no photos to be near
+
 
 def test_taught_figures_merge_into_the_top5(recognizer):
     rgb = np.full((200, 200, 3), 90, np.uint8)

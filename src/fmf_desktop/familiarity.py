@@ -10,12 +10,14 @@ and a photo of some other kind of figure does not.
 ``FamiliarityGate`` keeps a sample of training crops' generic features (made by
 ``python -m training familiarity``, shipped as ``assets/familiarity.npz``). A crop's
 familiarity is its mean cosine similarity to the ``k`` nearest of them, and
-``in_domain_weight`` maps it to a probability-like weight in [0, 1]. The recognizer uses it
-to let a figure the user taught beat the bundled classes on crops unlike their training
-drawings; it does not discount untaught answers, because simple anime faces (chibi
-figures, the code-drawn sample) score as unfamiliar as LEGO photos do (measured), and a
-hard gate would make real anime figurines "not sure". The threshold is chosen on
-validation faces only (clean and photo-like augmented).
+``in_domain_weight`` maps it to a probability-like weight in [0, 1]. The recognizer
+discounts the bundled classes by that weight on crops unlike their training drawings
+when a figure the user taught matches, or when the crop is nearer the user's taught
+photos than any training drawing (``closer_to``). It does not discount untaught answers
+on unfamiliar crops by itself, because simple anime faces (chibi figures, the code-drawn
+sample) score as unfamiliar as LEGO photos do (measured), and a hard gate would make
+real anime figurines "not sure". The threshold is chosen on validation faces only (clean
+and photo-like augmented).
 """
 
 from __future__ import annotations
@@ -47,16 +49,28 @@ class FamiliarityGate:
         """How many leading embedding values are the generic features."""
         return int(self.references.shape[1])
 
-    def familiarity(self, embeddings: np.ndarray) -> np.ndarray:
-        """(M,) mean cosine similarity of each embedding's generic part to its k nearest."""
+    def familiarity(
+        self, embeddings: np.ndarray, references: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(M,) mean cosine similarity of each embedding's generic part to its k nearest
+        training crops, or to its k nearest of ``references`` ((N, dims), unit rows)."""
         e = np.asarray(embeddings, np.float32)
         e = e.reshape(1, -1) if e.ndim == 1 else e
         if e.shape[1] < self.dims:
             raise ValueError(f"embedding has {e.shape[1]} values, the gate needs {self.dims}")
-        sims = unit_rows(e[:, : self.dims]) @ self.references.T
+        refs = self.references if references is None else references
+        sims = unit_rows(e[:, : self.dims]) @ refs.T
         k = min(self.k, sims.shape[1])
         nearest = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:]
         return nearest.mean(axis=1)
+
+    def closer_to(self, embedding: np.ndarray, photos: np.ndarray) -> bool:
+        """Is the crop nearer the user's own ``photos`` ((N, dims) generic parts, unit
+        rows) than the training drawings? Then it belongs to the world of the figures the
+        user taught, where the bundled classes have no say (see recognition.py)."""
+        if photos.shape[0] == 0:
+            return False
+        return bool(self.familiarity(embedding, photos)[0] > self.familiarity(embedding)[0])
 
     def in_domain_weight(self, embedding: np.ndarray) -> float:
         """About 1 for crops like the training drawings, towards 0 for other things."""

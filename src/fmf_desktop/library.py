@@ -60,6 +60,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "UPDATE examples SET digest = 'legacy-' || id WHERE digest = ''",
         "CREATE UNIQUE INDEX examples_unique ON examples(figure_id, digest)",
     ),
+    (  # 3: extra views of each example (see teaching.extra_views), made by its model;
+        # NULL until computed from the thumbnail, empty when they can't be
+        "ALTER TABLE examples ADD COLUMN views BLOB",
+    ),
 )
 
 
@@ -107,6 +111,9 @@ class EmbeddingTable:
     figures: tuple[TaughtFigure, ...]
     owner: np.ndarray  # (N,) int32
     matrix: np.ndarray  # (N, D) float32, rows L2-normalised
+    # (N,) the example (photo) each row comes from: an example's extra views share its
+    # id. None: every row is its own photo.
+    example: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -252,24 +259,46 @@ class Library:
         return {int(r[0]): bytes(r[1]) for r in rows}
 
     def embedding_table(self, model: str, dim: int | None = None) -> EmbeddingTable:
-        """All examples embedded by ``model`` (and of size ``dim`` when given)."""
+        """All examples embedded by ``model`` (and of size ``dim`` when given), each
+        followed by its extra views."""
         figures = self.figures()
         pos = {f.id: i for i, f in enumerate(figures)}
         rows = self._db.query(
-            "SELECT figure_id, embedding FROM examples WHERE model = ? ORDER BY figure_id, id",
+            "SELECT figure_id, id, embedding, views FROM examples WHERE model = ?"
+            " ORDER BY figure_id, id",
             (model,),
         )
         owners: list[int] = []
+        example_ids: list[int] = []
         vectors: list[np.ndarray] = []
-        for figure_id, blob in rows:
+        for figure_id, example_id, blob, views_blob in rows:
             vec = np.frombuffer(blob, dtype=np.float32)
-            if (dim is not None and vec.size != dim) or figure_id not in pos:
+            if (dim is not None and vec.size != dim) or figure_id not in pos or vec.size == 0:
                 continue
-            owners.append(pos[figure_id])
-            vectors.append(vec)
-        width = dim if dim is not None else (vectors[0].size if vectors else 0)
+            views = np.frombuffer(views_blob or b"", dtype=np.float32)
+            if views.size % vec.size:
+                views = views[:0]  # not views of this embedding: ignore them
+            block = np.vstack([vec, views.reshape(-1, vec.size)])
+            owners += [pos[figure_id]] * len(block)
+            example_ids += [int(example_id)] * len(block)
+            vectors.append(block)
+        width = dim if dim is not None else (vectors[0].shape[1] if vectors else 0)
         matrix = np.vstack(vectors) if vectors else np.zeros((0, width), np.float32)
-        return EmbeddingTable(tuple(figures), np.asarray(owners, np.int32), matrix)
+        return EmbeddingTable(
+            tuple(figures),
+            np.asarray(owners, np.int32),
+            matrix,
+            np.asarray(example_ids, np.int64),
+        )
+
+    def examples_without_views(self, model: str) -> list[tuple[int, bytes]]:
+        """(example id, thumbnail) of ``model``'s examples whose extra views are missing."""
+        rows = self._db.query(
+            "SELECT id, thumbnail FROM examples"
+            " WHERE model = ? AND views IS NULL AND thumbnail IS NOT NULL",
+            (model,),
+        )
+        return [(int(r[0]), bytes(r[1])) for r in rows]
 
     def stale_examples(self, model: str) -> list[tuple[int, bytes]]:
         """(example id, thumbnail) of examples embedded by another model, to re-embed."""
@@ -394,11 +423,21 @@ class Library:
         with self._db.transaction() as conn:
             for example_id, vec in prepared:
                 # OR REPLACE: if the new digest equals a sibling's, the two were duplicates.
+                # The old model's views go too; they are recomputed for the new one.
                 conn.execute(
-                    "UPDATE OR REPLACE examples SET embedding = ?, model = ?, digest = ? "
-                    "WHERE id = ?",
+                    "UPDATE OR REPLACE examples SET embedding = ?, model = ?, digest = ?, "
+                    "views = NULL WHERE id = ?",
                     (vec.tobytes(), model, _digest(vec, model), example_id),
                 )
+
+    def set_views(self, updates: Iterable[tuple[int, np.ndarray]]) -> None:
+        """Store extra views ((V, D) each, V may be 0) of examples, in one transaction."""
+        prepared = [
+            (np.asarray(views, np.float32).reshape(-1).tobytes(), example_id)
+            for example_id, views in updates
+        ]
+        with self._db.transaction() as conn:
+            conn.executemany("UPDATE examples SET views = ? WHERE id = ?", prepared)
 
     # -- one-file export / merge-on-import ----------------------------------------------
     def export(self, path: str | Path) -> int:

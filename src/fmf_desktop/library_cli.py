@@ -75,7 +75,13 @@ def cmd_teach(args: argparse.Namespace, out: TextIO | None = None,
     """0 when every photo was taught; 1 when any photo (or the library) failed."""
     from .imaging import ImageLoadError, load_image
     from .recognition import ModelLoadError, Recognizer
-    from .teaching import current_model_key, example_from_crop, reembed_stale, teach_crop
+    from .teaching import (
+        add_missing_views,
+        current_model_key,
+        example_from_crop,
+        reembed_stale,
+        teach_crop,
+    )
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -115,6 +121,7 @@ def cmd_teach(args: argparse.Namespace, out: TextIO | None = None,
             reembed_stale(library, model, key)
             before = library.find(args.name)
             figure = library.teach(args.name, examples, franchise=args.franchise, model=key)
+            add_missing_views(library, model, key)  # here, so `identify` needs no model work
         except LibraryError as exc:
             print(f"fmf-desktop teach: {exc}", file=err)
             return 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +44,13 @@ class SimilarityCalibration:
     """
 
     # For the bundled model (668d211f78ab92f9), from benchmarks/bench_fewshot.py on real
-    # LEGO photos (the 8 distinguishable figures, 5 taught, 3 held out): the open-set
-    # cosine threshold is 0.883 for figures taught from one photo and 0.933 from five; the
-    # fit 0.9435 - 0.0619 / n maps to the model's "not sure" threshold 0.48. The scale is
-    # steeper than the logistic fit on purpose: a near-identical taught match must beat
-    # any bundled class in the merged top-5.
-    center: float = 0.944
-    few_examples_slack: float = 0.062
+    # LEGO photos (the 8 distinguishable figures, 5 taught, 3 held out; each photo with
+    # its extra view): the open-set cosine threshold is 0.891 for figures taught from one
+    # photo and 0.937 from five; the fit 0.9474 - 0.0579 / n maps to the model's "not
+    # sure" threshold 0.48. The scale is steeper than the logistic fit on purpose: a
+    # near-identical taught match must beat any bundled class in the merged top-5.
+    center: float = 0.948
+    few_examples_slack: float = 0.058
     scale: float = 0.01
     nearest_weight: float = 0.5  # blend: nearest example vs. mean prototype
     # Shrinkage of the within-figure whitening (1.0 turns it off); see whitening.py.
@@ -128,8 +128,23 @@ class PrototypeIndex:
             if self._owner.size
             else np.zeros(0, np.int64)
         )
-        # Examples per figure: the calibration's center depends on it.
-        self._counts = np.diff(np.r_[self._starts, self._owner.size]).astype(np.float32)
+        # Photos per figure (an example's extra views don't count): the calibration's
+        # center depends on it.
+        rows_per_figure = np.diff(np.r_[self._starts, self._owner.size])
+        if table.example is None or not self._owner.size:
+            self._counts = rows_per_figure.astype(np.float32)
+        else:
+            photos = np.unique(np.stack([self._owner, table.example[order]]), axis=1)[0]
+            self._counts = np.bincount(photos, minlength=len(self.figures)).astype(np.float32)
+        # The photos themselves (an example's first row; views follow it), unwhitened,
+        # for asking whether a crop is nearer the user's photos than the training data.
+        if table.example is None:
+            self._photos = raw
+        else:
+            ids = table.example[order]
+            first = np.r_[True, ids[1:] != ids[:-1]] if ids.size else np.zeros(0, bool)
+            self._photos = raw[first]
+        self._generic: dict[int, np.ndarray] = {}
         if self.figures:
             sums = np.add.reduceat(self._matrix, self._starts, axis=0)
             self._prototypes = unit_rows(sums).astype(np.float32)
@@ -142,6 +157,13 @@ class PrototypeIndex:
     @property
     def dim(self) -> int:
         return int(self._matrix.shape[1])
+
+    def generic_photos(self, dims: int) -> np.ndarray:
+        """(P, dims) the leading ``dims`` values of each taught photo, unit rows (the
+        familiarity gate's generic features); computed once per index."""
+        if dims not in self._generic:
+            self._generic[dims] = unit_rows(self._photos[:, :dims]).astype(np.float32)
+        return self._generic[dims]
 
     def similarities(self, queries: np.ndarray) -> np.ndarray:
         """(M, F) blended cosine similarity of each query to each figure."""
@@ -193,9 +215,13 @@ class LibraryMatcher:
         model: str,
         dim: int | None = None,
         calibration: SimilarityCalibration | None = None,
+        before_rebuild: Callable[[Library], object] | None = None,
     ) -> None:
         self.library = library
         self.model = model
+        # Runs before each rebuild, on the matching thread: the app completes new
+        # examples' extra views here (teaching.add_missing_views).
+        self.before_rebuild = before_rebuild
         self.dim = dim
         self.calibration = calibration or SimilarityCalibration()
         self.last_error: str | None = None
@@ -209,6 +235,9 @@ class LibraryMatcher:
             try:
                 revision = self.library.revision
                 if revision != self._revision:
+                    if self.before_rebuild is not None:
+                        self.before_rebuild(self.library)
+                        revision = self.library.revision  # it may have written
                     table = self.library.embedding_table(self.model, self.dim)
                     self._index = PrototypeIndex(table, self.calibration)
                     self._revision = revision
@@ -222,3 +251,9 @@ class LibraryMatcher:
         if len(index) == 0 or np.asarray(embedding).size != index.dim:
             return []
         return index.match(embedding)
+
+    def generic_photos(self, dims: int) -> np.ndarray:
+        index = self.index()
+        if len(index) == 0 or index.dim < dims:
+            return np.zeros((0, dims), np.float32)
+        return index.generic_photos(dims)

@@ -459,7 +459,9 @@ class RecognizerEngine:
         out = []
         for probs, emb in results:
             taught = matcher.match(emb)
-            probs = self.recognizer.bundled_scores(probs, emb, taught, self.unsure_threshold)
+            probs = self.recognizer.bundled_scores(
+                probs, emb, taught, self.unsure_threshold, matcher
+            )
             for cand in taught:
                 if cand.id not in self._taught:
                     self._taught[cand.id] = len(self._classes)
