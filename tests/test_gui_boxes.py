@@ -4,6 +4,7 @@ replace), delete a wrong one, undo; zooming with the wheel."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
@@ -174,3 +175,44 @@ def test_right_click_selects_the_box_and_offers_box_actions(scripted_window, tmp
     assert "Delete box" in menu and "Draw box" in menu
     window.delete_action.trigger()
     assert [f.box for f in figurines(window)] == [result.figurines[0].box]
+
+
+def test_w_identifies_the_whole_photo_as_one_figure_and_undo_restores_the_boxes(
+        real_window, tmp_path, qtbot, artifacts_dir):
+    """For close-ups, and figures whose head the locator can't find (a LEGO minifigure)."""
+    window = real_window
+    window.open_paths([str(write_photo(tmp_path / "plain.png", size=(800, 600)))])
+    before = [f.box for f in wait_for_result(qtbot, window).figurines]
+    assert window.whole_photo_action.isEnabled()
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_W)
+    qtbot.waitUntil(lambda: [f.origin for f in figurines(window)] == ["whole-image"],
+                    timeout=WAIT_MS)
+    (whole,) = figurines(window)
+    assert (whole.box.x, whole.box.y, whole.box.w, whole.box.h) == (0, 0, 800, 600)
+    assert window.results_panel.figurine_list.count() == 1
+    assert len(window.canvas.box_items) == 1
+    screenshot(window, artifacts_dir / "gui_whole_photo.png")
+    window.undo_action.trigger()
+    assert [f.box for f in figurines(window)] == before
+    assert "Whole photo is one figure" in [a.text().replace("&", "")
+                                           for a in window.canvas.actions()]
+
+
+def test_a_whole_photo_answer_stays_whole_when_identified_again(real_window, tmp_path, qtbot):
+    """Teaching or a new threshold identifies shown photos again: same framing."""
+    window = real_window
+    window.open_paths([str(write_photo(tmp_path / "plain.png", size=(800, 600)))])
+    wait_for_result(qtbot, window)
+    window.whole_photo_action.trigger()
+    qtbot.waitUntil(lambda: [f.origin for f in figurines(window)] == ["whole-image"],
+                    timeout=WAIT_MS)
+    first = figurines(window)[0]
+    item = window.session.current_item()
+    undo_steps = len(item.history)
+    window.session.reidentify_all()
+    qtbot.waitUntil(lambda: len(item.history) == undo_steps + 1, timeout=WAIT_MS)
+    (again,) = figurines(window)
+    assert again is not first  # identified again, not left alone
+    assert again.origin == "whole-image" and again.box == first.box
+    assert np.allclose(again.embedding, first.embedding, atol=1e-6)

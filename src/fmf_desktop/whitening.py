@@ -64,17 +64,21 @@ class WithinFigureWhitening:
         if shrinkage >= 1.0 or vectors.shape[0] < 2:
             return cls.identity(dim)
         unit = unit_rows(vectors)
-        residuals = []
-        for figure in np.unique(owner):
-            rows = unit[owner == figure]
-            if len(rows) >= 2:
-                residuals.append(rows - rows.mean(axis=0))
-        if not residuals:
+        figures, figure_of, counts = np.unique(owner, return_inverse=True, return_counts=True)
+        shared = counts[figure_of] >= 2  # rows of figures with at least two examples
+        if not shared.any():
             return cls.identity(dim)
-        centred = np.concatenate(residuals)
-        if len(centred) > MAX_SCATTER_ROWS:  # evenly spread: every part of the library counts
-            picks = np.linspace(0, len(centred) - 1, MAX_SCATTER_ROWS).astype(np.int64)
-            centred = centred[picks]
+        if np.all(np.diff(figure_of) >= 0):  # grouped already (as the index passes them)
+            grouped, starts = unit, np.flatnonzero(np.r_[True, np.diff(figure_of) != 0])
+        else:
+            order = np.argsort(figure_of, kind="stable")
+            grouped = unit[order]
+            starts = np.flatnonzero(np.r_[True, np.diff(figure_of[order]) != 0])
+        means = np.add.reduceat(grouped, starts, axis=0) / counts[:, None]
+        rows = np.flatnonzero(shared)
+        if len(rows) > MAX_SCATTER_ROWS:  # evenly spread: every part of the library counts
+            rows = rows[np.linspace(0, len(rows) - 1, MAX_SCATTER_ROWS).astype(np.int64)]
+        centred = unit[rows] - means[figure_of[rows]]
         # Eigenvectors of the (rows x rows) Gram matrix give the scatter's principal
         # directions far faster than an SVD of the (rows x D) matrix when rows << D.
         gram = (centred @ centred.T).astype(np.float64)

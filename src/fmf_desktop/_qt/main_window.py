@@ -136,6 +136,10 @@ class MainWindow(QMainWindow):
             "&Draw box", ["B"], self._toggle_draw, "Draw a box around a figurine's face"
         )
         self.draw_action.setCheckable(True)
+        self.whole_photo_action = self._action(
+            "&Whole photo is one figure", ["W"], self.use_whole_photo,
+            "Identify the whole photo as one figure (close-ups, non-anime figures)",
+        )
         self.delete_action = self._action(
             "De&lete box", [k.Delete], self.delete_selected_box, "Remove the selected box"
         )
@@ -174,7 +178,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
         for action in (self.undo_action, None, self.paste_action, None, self.draw_action,
-                       self.delete_action):
+                       self.whole_photo_action, self.delete_action):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         self.view_menu = bar.addMenu("&View")
         for action in (self.prev_action, self.next_action, None, self.zoom_in_action,
@@ -195,7 +199,7 @@ class MainWindow(QMainWindow):
         self.position_label.setAccessibleName("Photo position in the queue")
         for item in (self.open_action, self.paste_action, None, self.prev_action,
                      self.position_label, self.next_action, None, self.draw_action,
-                     self.fit_action, None, self.camera_action):
+                     self.whole_photo_action, self.fit_action, None, self.camera_action):
             if item is None:
                 self.toolbar.addSeparator()
             elif isinstance(item, QLabel):
@@ -234,7 +238,8 @@ class MainWindow(QMainWindow):
         self.canvas.draw_mode_changed.connect(self.draw_action.setChecked)
         # Right-click on the photo offers the box and zoom actions (with their shortcuts).
         self.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.canvas.addActions([self.draw_action, self.delete_action, self.undo_action,
+        self.canvas.addActions([self.draw_action, self.whole_photo_action,
+                                self.delete_action, self.undo_action,
                                 self.zoom_in_action, self.zoom_out_action, self.fit_action])
         self.results_panel.figurine_selected.connect(self._select_figurine)
         self.results_panel.shop_requested.connect(self._open_shop)
@@ -357,6 +362,7 @@ class MainWindow(QMainWindow):
             f"  Photo {session.current + 1} of {total}  " if total else "  No photos  ")
         has_result = item is not None and item.result is not None
         self.draw_action.setEnabled(has_result)
+        self.whole_photo_action.setEnabled(has_result)
         self.delete_action.setEnabled(has_result)
         self.undo_action.setEnabled(session.can_undo())
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action,
@@ -441,6 +447,13 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(
                 "The box can be identified once the photo and the model are ready.", "info")
 
+    def use_whole_photo(self) -> None:
+        if self.session.use_whole_photo():
+            self.statusBar().showMessage("Identifying the whole photo as one figure…", 3000)
+        else:
+            self.message_bar.show_message(
+                "The whole photo can be identified once it and the model are ready.", "info")
+
     def delete_selected_box(self) -> None:
         self.delete_box(self.canvas.selected_index)
 
@@ -498,7 +511,8 @@ class MainWindow(QMainWindow):
         rows = [
             (a.text().replace("&", ""), a.shortcut().toString(native))
             for a in (self.open_action, self.paste_action, self.prev_action, self.next_action,
-                      self.draw_action, self.delete_action, self.undo_action,
+                      self.draw_action, self.whole_photo_action, self.delete_action,
+                      self.undo_action,
                       self.zoom_in_action, self.zoom_out_action, self.fit_action,
                       self.actual_size_action, self.camera_action, self.settings_action,
                       *self.teaching.actions())

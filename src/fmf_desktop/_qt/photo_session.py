@@ -279,6 +279,36 @@ class PhotoSession(QObject):
         self._model_runner.submit(item.id, work, self._on_manual_done, self._on_manual_failed)
         return True
 
+    def use_whole_photo(self) -> bool:
+        """Identify the whole photo as one figure, replacing the found boxes (undoable).
+
+        For close-ups of a single figure, and figures whose head the locator can't find
+        (it looks for anime faces: on a LEGO minifigure it may pick a hand)."""
+        item = self.current_item()
+        if item is None or item.loaded is None or item.result is None or self.recognizer is None:
+            return False
+        rgb = item.loaded.rgb
+        recognizer, matcher, threshold = self.recognizer, self.matcher, self._threshold
+        item.identifying = True
+
+        def work() -> PhotoResult:
+            return recognizer.identify(
+                rgb, whole_image=True, unsure_threshold=threshold, matcher=matcher,
+                path=item.path,
+            )
+
+        self._model_runner.submit(item.id, work, self._on_whole_done, self._on_manual_failed)
+        return True
+
+    def _on_whole_done(self, item_id: object, found: PhotoResult) -> None:
+        item = self._by_id(item_id)
+        if item is None or item.result is None:
+            return
+        item.identifying = False
+        self._set_result(item, dataclasses.replace(item.result, figurines=found.figurines))
+        item.selected = 0
+        self.item_changed.emit(self.index_of(item))
+
     def _on_manual_failed(self, item_id: object, message: str) -> None:
         item = self._by_id(item_id)
         if item is not None:
@@ -367,13 +397,16 @@ class PhotoSession(QObject):
         assert item.loaded is not None
         rgb = item.loaded.rgb
         recognizer, matcher, threshold = self.recognizer, self.matcher, self._threshold
-        # Identifying a stale result again keeps the user's boxes (and their origins).
+        # Identifying a stale result again keeps the user's boxes (and their origins); a
+        # whole-photo answer stays one, framed the same way.
         old = item.result
         boxes = [f.box for f in old.figurines] if old is not None else None
+        whole = old is not None and [f.origin for f in old.figurines] == ["whole-image"]
 
         def work() -> PhotoResult:
             result = recognizer.identify(
-                rgb, boxes=boxes, unsure_threshold=threshold, matcher=matcher, path=item.path
+                rgb, boxes=None if whole else boxes, whole_image=whole,
+                unsure_threshold=threshold, matcher=matcher, path=item.path,
             )
             if old is not None:
                 figs = tuple(
