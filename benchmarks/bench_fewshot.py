@@ -272,7 +272,7 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
               f"cosine threshold per fold {', '.join(f'{x:.3f}' for x in thresholds)}")
         print(f"  {'':9s}  fitted on all draws: cosine >= {thr_all:.3f}; calibration "
               f"center={center:.3f} scale={scale:.4f} (score {t:.2f} at the threshold)")
-    summary["by_examples"] = threshold_by_examples(rec, names, labels, emb, draws, seed)
+    summary["by_library"] = threshold_by_library(rec, names, labels, emb, draws, seed)
     # End to end, as `identify` decides: merged with the model's classes and its threshold.
     modes = [m for m in MODES if m in summary]
     mode = max(modes, key=lambda m: min(summary[m]["unsure"], summary[m]["accepted"]))
@@ -282,7 +282,8 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
                                  nearest_weight=MODES[mode])
            if SCALE_OVERRIDE else SimilarityCalibration())
     print(f"  shipped calibration: center={cal.center:.3f} - {cal.few_examples_slack:.3f} / "
-          f"photos, scale={cal.scale:.3f}, nearest_weight={cal.nearest_weight}, "
+          f"photos + {cal.many_figures_rise:.4f} ln figures (up to {cal.most_figures}), "
+          f"scale={cal.scale:.3f}, nearest_weight={cal.nearest_weight}, "
           f"within-figure shrinkage {cal.within_figure_shrinkage}")
     rng = np.random.default_rng(seed + 1)
     figs = np.unique(labels)
@@ -315,34 +316,47 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
     return summary
 
 
-def threshold_by_examples(rec, names, labels, emb, draws, seed, shots=(1, 2, 3, 4, 5, 6)):
-    """The open-set threshold for figures taught from k photos, k = 1..6, and the fit
-    ``threshold = a - b / k`` that matching.py's calibration uses (``center`` and
-    ``few_examples_slack``), with the blend the app ships."""
+def threshold_by_library(rec, names, labels, emb, draws, seed, shots=(1, 2, 3, 4, 5, 6)):
+    """The open-set threshold for libraries of F figures taught from k photos each
+    (k = 1..6; F from 2 up to all but two figures), and the fit
+    ``threshold = a - b / k + c * ln F`` that matching.py's calibration uses (``center``,
+    ``few_examples_slack``, ``many_figures_rise``), with the blend the app ships."""
     weight = SimilarityCalibration().nearest_weight
-    rows_by_k = {}
+    n_figures = len(np.unique(labels))
+    fewest_photos = np.unique(labels, return_counts=True)[1].min()
+    grid = {}
     for k in shots:
-        if np.unique(labels, return_counts=True)[1].min() <= k:  # a photo left to ask about
+        if fewest_photos <= k:  # every figure needs a photo left to ask about
             break
-        rows_by_k[k] = open_set_scores(names, labels, emb, draws, seed, weight, k=k)
-    ks = np.array(list(rows_by_k), np.float64)
-    thresholds = np.array([choose_threshold(rows) for rows in rows_by_k.values()])
-    design = np.stack([np.ones_like(ks), -1.0 / ks], axis=1)
-    (a, b), *_ = np.linalg.lstsq(design, thresholds, rcond=None)
+        for f in range(2, n_figures - 1):
+            rows = open_set_scores(names, labels, emb, draws, seed, weight,
+                                   n_held=n_figures - f, k=k)
+            grid[(k, f)] = (choose_threshold(rows), rows)
+    ks = np.array([k for k, _ in grid], np.float64)
+    fs = np.array([f for _, f in grid], np.float64)
+    thresholds = np.array([thr for thr, _ in grid.values()])
+    design = np.stack([np.ones_like(ks), -1.0 / ks, np.log(fs)], axis=1)
+    (a, b, c), *_ = np.linalg.lstsq(design, thresholds, rcond=None)
+    fit = a - b / ks + c * np.log(fs)
     scale = SimilarityCalibration().scale
     t = rec.unsure_threshold
     center = a - scale * math.log(t / (1 - t))
-    print("  threshold by photos per taught figure (blend): " + ", ".join(
-        f"k={int(k)} {thr:.3f} (fit {a - b / k:.3f})" for k, thr in zip(ks, thresholds,
-                                                                          strict=True)))
-    for k, rows in rows_by_k.items():
-        u, acc, _ = rates(rows, a - b / k)
-        print(f"    k={k}: with the fitted threshold, untaught -> unsure {100 * u:5.1f}%   "
-              f"taught accepted {100 * acc:5.1f}% (not cross-validated)")
-    print(f"  fitted: threshold = {a:.4f} - {b:.4f} / k  ->  calibration center={center:.3f} "
-          f"few_examples_slack={b:.3f} at scale {scale}")
-    return dict(shots=ks.tolist(), thresholds=thresholds.tolist(), center=float(center),
-                few_examples_slack=float(b))
+    print(f"  threshold by photos per figure (k) and figures taught (F), blend; fit residual "
+          f"max {np.abs(fit - thresholds).max():.4f}:")
+    for k in sorted(set(ks.astype(int))):
+        print(f"    k={k}: " + "  ".join(
+            f"F={f} {grid[(k, f)][0]:.3f}" for kk, f in grid if kk == k))
+    u5, acc5 = zip(*[rates(rows, a - b / k + c * math.log(f))[:2]
+                     for (k, f), (_, rows) in grid.items() if k == max(ks)], strict=True)
+    print(f"    with the fitted thresholds, k={int(max(ks))}: untaught -> unsure "
+          f"{100 * np.mean(u5):5.1f}%, taught accepted {100 * np.mean(acc5):5.1f}% "
+          "(mean over F; not cross-validated)")
+    print(f"  fitted: threshold = {a:.4f} - {b:.4f} / k + {c:.4f} ln F  ->  calibration "
+          f"center={center:.3f} few_examples_slack={b:.3f} many_figures_rise={c:.4f} "
+          f"(up to F={int(fs.max())}) at scale {scale}")
+    return dict(grid=[[int(k), int(f), float(thr)] for (k, f), (thr, _) in grid.items()],
+                center=float(center), few_examples_slack=float(b),
+                many_figures_rise=float(c), most_figures=int(fs.max()))
 
 
 def median_ms(fn, repeat):

@@ -111,7 +111,7 @@ def test_vectorised_scores_equal_a_plain_per_figure_loop():
         proto = unit(rows.sum(axis=0))
         for q_pos, q in enumerate(whiten(queries)):
             sim = 0.4 * (rows @ q).max() + 0.6 * (proto @ q)
-            expected = float(cal.score(sim, len(rows)))
+            expected = float(cal.score(sim, len(rows), len(index.figures)))
             assert got[q_pos, f_pos] == pytest.approx(expected, abs=1e-5)
     top = index.match(queries[0])
     assert len(top) == 5
@@ -137,6 +137,17 @@ def test_model_key_tells_models_apart(tmp_path):
     a.write_bytes(b"model a")
     b.write_bytes(b"model b")
     assert model_key(a) != model_key(b) and model_key(a) == model_key(a)
+
+
+def test_a_larger_library_asks_more_of_a_match_up_to_the_largest_measured():
+    """The best of more look-alikes comes closer to an untaught figure."""
+    cal = SimilarityCalibration()
+    bars = [cal.similarity_for(0.48, 5, f) for f in (1, 2, 5, cal.most_figures, 500)]
+    assert bars[0] < bars[1] < bars[2] < bars[3]
+    assert bars[4] == pytest.approx(bars[3])  # not extrapolated past the measurements
+    labels = {"calibration": {"taught": {"many_figures_rise": 0.0}}}
+    flat = SimilarityCalibration.from_labels(labels)
+    assert flat.similarity_for(0.48, 5, 1) == pytest.approx(flat.similarity_for(0.48, 5, 8))
 
 
 def test_a_figure_taught_from_one_photo_is_accepted_at_a_lower_similarity():
