@@ -301,3 +301,31 @@ def test_views_of_the_wrong_size_are_ignored_not_misread(lib):
     ((example_id, _),) = lib.examples_without_views(MODEL)
     lib.set_views([(example_id, np.ones(DIM + 3, np.float32))])
     assert lib.embedding_table(MODEL, DIM).matrix.shape == (1, DIM)
+
+
+def test_an_export_carries_the_extra_views_so_the_other_computer_need_not_remake_them(
+        lib, tmp_path):
+    lib.teach("Miku", [example(1), example(2)], model=MODEL)
+    (first, _), (second, _) = lib.examples_without_views(MODEL)
+    lib.set_views([(first, np.stack([unit(30)]))])  # the second's views are still missing
+    out = tmp_path / "lib.fmflib"
+    lib.export(out)
+    with Library(tmp_path / "other.sqlite3") as other:
+        other.import_file(out)
+        assert len(other.examples_without_views(MODEL)) == 1  # only the one never made
+        table = other.embedding_table(MODEL, DIM)
+        assert table.matrix.shape == (3, DIM)
+        assert any(np.allclose(row, unit(30)) for row in table.matrix)
+    # Damaged views in a file are dropped, not a reason to refuse the import.
+    with zipfile.ZipFile(out) as zf:
+        doc = json.loads(zf.read("library.json"))
+        thumbs = {n: zf.read(n) for n in zf.namelist() if n != "library.json"}
+    for entry in doc["figures"][0]["examples"]:
+        entry["views"] = "%%% not base64 %%%"
+    with zipfile.ZipFile(tmp_path / "damaged.fmflib", "w") as zf:
+        zf.writestr("library.json", json.dumps(doc))
+        for name, data in thumbs.items():
+            zf.writestr(name, data)
+    with Library(tmp_path / "third.sqlite3") as third:
+        assert third.import_file(tmp_path / "damaged.fmflib").examples_added == 2
+        assert len(third.examples_without_views(MODEL)) == 2

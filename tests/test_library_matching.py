@@ -161,7 +161,7 @@ def test_a_figure_taught_from_one_photo_is_accepted_at_a_lower_similarity():
     assert cal.score(sim, 1) > 0.48 > cal.score(sim, 5)
 
 
-def test_extra_views_sharpen_matching_but_do_not_count_as_photos():
+def test_extra_views_shape_the_whitening_but_are_neither_candidates_nor_photos():
     rng = np.random.default_rng(9)
     centre = unit(rng.normal(size=DIM))
     photo, view = cluster(rng, centre, 2)
@@ -173,10 +173,17 @@ def test_extra_views_sharpen_matching_but_do_not_count_as_photos():
     two_photos = PrototypeIndex(
         EmbeddingTable(figures, np.zeros(2, np.int32), np.stack([photo, view])), cal)
     query = cluster(rng, centre, 1)
+    # The view taught the whitening (one direction: photo minus view)...
+    assert with_view.whitening.rank == 1
+    # ...but only the photo is matched against.
+    w = with_view.whitening.apply
+    expected = float((w(query) @ w(photo[None]).T)[0, 0])
     sim = float(with_view.similarities(query)[0, 0])
+    assert sim == pytest.approx(expected, abs=1e-5)
     # One photo (with its view) is judged as a one-photo figure, two photos as two.
     assert float(with_view.scores(query)[0, 0]) == pytest.approx(float(cal.score(sim, 1)))
-    assert float(two_photos.scores(query)[0, 0]) == pytest.approx(float(cal.score(sim, 2)))
+    sim2 = float(two_photos.similarities(query)[0, 0])
+    assert float(two_photos.scores(query)[0, 0]) == pytest.approx(float(cal.score(sim2, 2)))
 
 
 def test_the_matcher_completes_new_examples_before_it_rebuilds(library):

@@ -64,18 +64,27 @@ class FamiliarityGate:
         nearest = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:]
         return nearest.mean(axis=1)
 
-    def closer_to(self, embedding: np.ndarray, photos: np.ndarray) -> bool:
+    def closer_to(
+        self, embedding: np.ndarray, photos: np.ndarray, familiarity: float | None = None
+    ) -> bool:
         """Is the crop nearer the user's own ``photos`` ((N, dims) generic parts, unit
-        rows) than the training drawings? Then it belongs to the world of the figures the
-        user taught, where the bundled classes have no say (see recognition.py)."""
+        rows) than the training drawings (its ``familiarity``, computed if not given)?
+        Then it belongs to the world of the figures the user taught, where the bundled
+        classes have no say (see recognition.py)."""
         if photos.shape[0] == 0:
             return False
-        return bool(self.familiarity(embedding, photos)[0] > self.familiarity(embedding)[0])
+        if familiarity is None:
+            familiarity = float(self.familiarity(embedding)[0])
+        return bool(self.familiarity(embedding, photos)[0] > familiarity)
+
+    def weight(self, familiarity: float) -> float:
+        """The in-domain weight of a crop with this familiarity."""
+        z = (float(familiarity) - self.threshold) / max(self.scale, 1e-6)
+        return float(1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0))))
 
     def in_domain_weight(self, embedding: np.ndarray) -> float:
         """About 1 for crops like the training drawings, towards 0 for other things."""
-        z = (float(self.familiarity(embedding)[0]) - self.threshold) / max(self.scale, 1e-6)
-        return float(1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0))))
+        return self.weight(float(self.familiarity(embedding)[0]))
 
     def save(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp.npz")

@@ -102,6 +102,9 @@ class NewExample:
     embedding: np.ndarray
     thumbnail: bytes | None = None
     source: str = ""
+    # Extra views' embeddings ((V, D), same model), when already known (an import);
+    # otherwise they are made later from the thumbnail (teaching.add_missing_views).
+    views: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,16 @@ def _digest(vec: np.ndarray, model: str) -> str:
     # if float noise differs in the last bits.
     quantised = np.round(vec * 4096).astype(np.int16).tobytes()
     return hashlib.sha1(model.encode() + b"\0" + quantised).hexdigest()
+
+
+def _views_of(entry: dict) -> np.ndarray | None:
+    """An exported example's extra views; anything unreadable is dropped (they are only
+    a cache: the app makes them again from the thumbnail)."""
+    try:
+        data = base64.b64decode(entry["views"], validate=True)
+        return np.frombuffer(data, np.float32) if len(data) % 4 == 0 else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class Library:
@@ -361,9 +374,14 @@ class Library:
         model: str,
         created: str | None = None,
     ) -> int:
+        views = None
+        if ex.views is not None:
+            flat = np.asarray(ex.views, np.float32).reshape(-1)
+            if flat.size % vec.size == 0:  # else: not views of this embedding; remade later
+                views = flat.tobytes()
         cur = conn.execute(
             "INSERT OR IGNORE INTO examples(figure_id, embedding, thumbnail, source, created,"
-            " model, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " model, digest, views) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 figure_id,
                 vec.astype(np.float32).tobytes(),
@@ -372,6 +390,7 @@ class Library:
                 created or utc_now(),
                 model,
                 _digest(vec, model),
+                views,
             ),
         )
         return cur.rowcount
@@ -453,12 +472,12 @@ class Library:
         thumbs: dict[str, bytes] = {}
         for fig in figures:
             rows = self._db.query(
-                "SELECT id, embedding, thumbnail, source, created, model FROM examples "
+                "SELECT id, embedding, thumbnail, source, created, model, views FROM examples "
                 "WHERE figure_id = ? ORDER BY id",
                 (fig.id,),
             )
             examples = []
-            for ex_id, blob, thumb, source, created, model in rows:
+            for ex_id, blob, thumb, source, created, model, views in rows:
                 entry: dict[str, object] = {
                     "embedding": base64.b64encode(bytes(blob)).decode("ascii"),
                     "source": source,
@@ -466,6 +485,8 @@ class Library:
                     "model": model,
                     "thumbnail": None,
                 }
+                if views is not None:  # saves remaking them on the other computer
+                    entry["views"] = base64.b64encode(bytes(views)).decode("ascii")
                 if thumb is not None:
                     name = f"thumbnails/{ex_id}.jpg"
                     thumbs[name] = bytes(thumb)
@@ -554,7 +575,7 @@ class Library:
                     except LibraryError:
                         ex_skipped += 1
                         continue
-                    new = NewExample(unit, thumb, str(ex.get("source", "")))
+                    new = NewExample(unit, thumb, str(ex.get("source", "")), _views_of(ex))
                     n = self._insert_example(
                         conn, int(figure_id), unit, new, str(ex.get("model", "")),
                         created=str(ex.get("created") or utc_now()),

@@ -137,36 +137,34 @@ class PrototypeIndex:
         remap[used] = np.arange(used.size)
         owner = remap[table.owner] if table.owner.size else np.zeros(0, np.int64)
         order = np.argsort(owner, kind="stable")
-        self._owner = owner[order]
+        owner = owner[order]
         raw = np.asarray(table.matrix[order], dtype=np.float32)
+        # The whitening learns from every row, extra views included: a photo and its
+        # view show how that figure's pictures vary, even with one photo.
         self.whitening = (
-            WithinFigureWhitening.fit(raw, self._owner, self.calibration.within_figure_shrinkage)
+            WithinFigureWhitening.fit(raw, owner, self.calibration.within_figure_shrinkage)
             if raw.ndim == 2 and raw.shape[0]
             else WithinFigureWhitening.identity(raw.shape[1] if raw.ndim == 2 else 0)
         )
-        self._matrix = np.ascontiguousarray(self.whitening.apply(raw), dtype=np.float32)
+        # Matching then uses the photos only (an example's first row; its views follow
+        # it). As candidates the views changed no benchmark figure, and they would double
+        # the cost of every match.
+        if table.example is None or not owner.size:
+            is_photo = np.ones(owner.size, bool)
+        else:
+            ids = table.example[order]
+            is_photo = np.r_[True, ids[1:] != ids[:-1]]
+        self._owner = owner[is_photo]
+        self._photos = raw[is_photo]  # unwhitened, for the familiarity gate's question
+        self._generic: dict[int, np.ndarray] = {}
+        self._matrix = np.ascontiguousarray(self.whitening.apply(self._photos), np.float32)
         self._starts = (
             np.flatnonzero(np.r_[True, self._owner[1:] != self._owner[:-1]])
             if self._owner.size
             else np.zeros(0, np.int64)
         )
-        # Photos per figure (an example's extra views don't count): the calibration's
-        # center depends on it.
-        rows_per_figure = np.diff(np.r_[self._starts, self._owner.size])
-        if table.example is None or not self._owner.size:
-            self._counts = rows_per_figure.astype(np.float32)
-        else:
-            photos = np.unique(np.stack([self._owner, table.example[order]]), axis=1)[0]
-            self._counts = np.bincount(photos, minlength=len(self.figures)).astype(np.float32)
-        # The photos themselves (an example's first row; views follow it), unwhitened,
-        # for asking whether a crop is nearer the user's photos than the training data.
-        if table.example is None:
-            self._photos = raw
-        else:
-            ids = table.example[order]
-            first = np.r_[True, ids[1:] != ids[:-1]] if ids.size else np.zeros(0, bool)
-            self._photos = raw[first]
-        self._generic: dict[int, np.ndarray] = {}
+        # Photos per figure: the calibration's center depends on it.
+        self._counts = np.diff(np.r_[self._starts, self._owner.size]).astype(np.float32)
         if self.figures:
             sums = np.add.reduceat(self._matrix, self._starts, axis=0)
             self._prototypes = unit_rows(sums).astype(np.float32)

@@ -297,12 +297,24 @@ class Recognizer:
             return 1.0
         return self.familiarity.in_domain_weight(embedding)
 
-    def closer_to_taught(self, embedding: np.ndarray, matcher: TaughtMatcher | None) -> bool:
+    def closer_to_taught(
+        self,
+        embedding: np.ndarray,
+        matcher: TaughtMatcher | None,
+        familiarity: float | None = None,
+    ) -> bool:
         """Is the crop nearer the user's taught photos than the bundled training data?"""
         if self.familiarity is None or matcher is None:
             return False
         photos = matcher.generic_photos(self.familiarity.dims)
-        return photos.shape[0] > 0 and self.familiarity.closer_to(embedding, photos)
+        return photos.shape[0] > 0 and self.familiarity.closer_to(embedding, photos, familiarity)
+
+    def familiarity_and_weight(self, embedding: np.ndarray) -> tuple[float | None, float]:
+        """(familiarity, in-domain weight) of a crop; (None, 1.0) without a gate."""
+        if self.familiarity is None:
+            return None, 1.0
+        familiarity = float(self.familiarity.familiarity(embedding)[0])
+        return familiarity, self.familiarity.weight(familiarity)
 
     def bundled_scores(
         self,
@@ -315,12 +327,11 @@ class Recognizer:
         """The bundled classes' probabilities, stepping back for the user's figures (see
         ``step_back_for_taught``); the crop's familiarity is only computed when needed."""
         matched = taught_match(taught, threshold)
-        closer = not matched and self.closer_to_taught(embedding, matcher)
-        if not (matched or closer):
+        if not matched and (matcher is None or self.familiarity is None):
             return probs
-        return step_back_for_taught(
-            probs, self.in_domain_weight(embedding), taught, threshold, closer
-        )
+        familiarity, weight = self.familiarity_and_weight(embedding)
+        closer = not matched and self.closer_to_taught(embedding, matcher, familiarity)
+        return step_back_for_taught(probs, weight, taught, threshold, closer)
 
     def top_candidates(self, probs: np.ndarray, k: int = TOP_K) -> list[Candidate]:
         order = np.argsort(-probs)[:k]
@@ -359,9 +370,10 @@ class Recognizer:
         figurines = []
         for (box, origin), (probs, emb) in zip(regions, self.classify_crops(crops), strict=True):
             taught = matcher.match(emb) if matcher is not None else []
-            weight = self.in_domain_weight(emb)  # shown with the result, so always needed
+            # The weight is shown with the result, so always needed.
+            familiarity, weight = self.familiarity_and_weight(emb)
             closer = not taught_match(taught, threshold) and self.closer_to_taught(
-                emb, matcher
+                emb, matcher, familiarity
             )
             bundled = self.top_candidates(
                 step_back_for_taught(probs, weight, taught, threshold, closer)
