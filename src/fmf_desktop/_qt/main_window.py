@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
             "&Whole photo is one figure", ["W"], self.use_whole_photo,
             "Identify the whole photo as one figure (close-ups, non-anime figures)",
         )
+        self.whole_photo_action.setIconText("Whole photo")  # the toolbar's shorter label
         self.delete_action = self._action(
             "De&lete box", [k.Delete], self.delete_selected_box, "Remove the selected box"
         )
