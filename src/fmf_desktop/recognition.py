@@ -81,7 +81,7 @@ def step_back_for_taught(
       (``closer_to_taught``): it is a thing of the user's world, such as an untaught
       figure of the same kind, which the bundled classes know nothing about. Measured on
       LEGO (benchmarks/bench_fewshot.py): untaught figures answered "not sure" end to end
-      went from about 20% to about 75%, with no change for taught ones; the code-drawn
+      went from about 20% to about 80%, with no change for taught ones; the code-drawn
       sample and validation drawings never trigger it.
 
     Otherwise they are left alone: simple anime faces (chibi figures, the code-drawn
@@ -323,13 +323,15 @@ class Recognizer:
         taught: Sequence[Candidate],
         threshold: float,
         matcher: TaughtMatcher | None = None,
+        familiarity_and_weight: tuple[float | None, float] | None = None,
     ) -> np.ndarray:
         """The bundled classes' probabilities, stepping back for the user's figures (see
-        ``step_back_for_taught``); the crop's familiarity is only computed when needed."""
+        ``step_back_for_taught``). The crop's familiarity is computed only when needed,
+        unless the caller already has it (``familiarity_and_weight``)."""
         matched = taught_match(taught, threshold)
         if not matched and (matcher is None or self.familiarity is None):
             return probs
-        familiarity, weight = self.familiarity_and_weight(embedding)
+        familiarity, weight = familiarity_and_weight or self.familiarity_and_weight(embedding)
         closer = not matched and self.closer_to_taught(embedding, matcher, familiarity)
         return step_back_for_taught(probs, weight, taught, threshold, closer)
 
@@ -372,11 +374,8 @@ class Recognizer:
             taught = matcher.match(emb) if matcher is not None else []
             # The weight is shown with the result, so always needed.
             familiarity, weight = self.familiarity_and_weight(emb)
-            closer = not taught_match(taught, threshold) and self.closer_to_taught(
-                emb, matcher, familiarity
-            )
             bundled = self.top_candidates(
-                step_back_for_taught(probs, weight, taught, threshold, closer)
+                self.bundled_scores(probs, emb, taught, threshold, matcher, (familiarity, weight))
             )
             top = merge_candidates(bundled, taught)
             figurines.append(
