@@ -48,6 +48,7 @@ from fmf_desktop.library import (  # noqa: E402
     Library,
     TaughtFigure,
     decode_thumbnail,
+    make_thumbnail,
 )
 from fmf_desktop.matching import (  # noqa: E402
     LibraryMatcher,
@@ -61,8 +62,10 @@ from fmf_desktop.recognition import (  # noqa: E402
     merge_candidates,
     whole_image_crop,
 )
+from fmf_desktop.results import Box  # noqa: E402
 from fmf_desktop.teaching import (  # noqa: E402
     add_missing_views,
+    crop_for_box,
     example_from_crop,
     teach_crop,
     view_embeddings,
@@ -89,11 +92,13 @@ def embed_all(rec: Recognizer, data: Path):
     labels, embs, views, probs = [], [], [], []
     for photo in photo_paths(data):
         rgb = load_image(photo, max_side=1024).rgb
-        crop = teach_crop(rec, rgb, whole_image=True)
         (p, e), = rec.classify_crops([whole_image_crop(rgb, rec.input_size)])
+        # The view from the stored thumbnail (JPEG) of the taught crop, as the app does.
+        thumbnail = make_thumbnail(crop_for_box(rgb, Box(0, 0, rgb.shape[1], rgb.shape[0]),
+                                                whole_image=True))
         labels.append(names.index(photo.parent.name))
         embs.append(e)
-        views.append(view_embeddings(rec, decode_thumbnail(example_from_crop(crop, "").thumbnail)))
+        views.append(view_embeddings(rec, decode_thumbnail(thumbnail)))
         probs.append(p)
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez(cache, names=np.array(names), labels=np.array(labels), emb=np.array(embs),
@@ -272,11 +277,10 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
               f"cosine threshold per fold {', '.join(f'{x:.3f}' for x in thresholds)}")
         print(f"  {'':9s}  fitted on all draws: cosine >= {thr_all:.3f}; calibration "
               f"center={center:.3f} scale={scale:.4f} (score {t:.2f} at the threshold)")
-    summary["by_library"] = threshold_by_library(rec, names, labels, emb, draws, seed)
     # End to end, as `identify` decides: merged with the model's classes and its threshold.
-    modes = [m for m in MODES if m in summary]
-    mode = max(modes, key=lambda m: min(summary[m]["unsure"], summary[m]["accepted"]))
+    mode = max(MODES, key=lambda m: min(summary[m]["unsure"], summary[m]["accepted"]))
     s = summary[mode]
+    summary["by_library"] = threshold_by_library(rec, names, labels, emb, draws, seed)
     # What the app ships (matching.py defaults), unless --scale asks for the fitted one.
     cal = (SimilarityCalibration(center=s["center"], scale=s["scale"],
                                  nearest_weight=MODES[mode])

@@ -141,10 +141,8 @@ class PrototypeIndex:
         raw = np.asarray(table.matrix[order], dtype=np.float32)
         # The whitening learns from every row, extra views included: a photo and its
         # view show how that figure's pictures vary, even with one photo.
-        self.whitening = (
-            WithinFigureWhitening.fit(raw, owner, self.calibration.within_figure_shrinkage)
-            if raw.ndim == 2 and raw.shape[0]
-            else WithinFigureWhitening.identity(raw.shape[1] if raw.ndim == 2 else 0)
+        self.whitening = WithinFigureWhitening.fit(
+            raw, owner, self.calibration.within_figure_shrinkage
         )
         # Matching then uses the photos only (an example's first row; its views follow
         # it). As candidates the views changed no benchmark figure, and they would double
@@ -273,7 +271,11 @@ class LibraryMatcher:
         return index.match(embedding)
 
     def generic_photos(self, dims: int) -> np.ndarray:
-        index = self.index()
+        """The taught photos of the index the last ``match`` used. Not ``self.index()``:
+        callers ask right after matching the same crop, so checking the library's
+        revision again (a query per crop, in the live loop too) would only repeat it."""
+        with self._lock:
+            index = self._index
         if len(index) == 0 or index.dim < dims:
             return np.zeros((0, dims), np.float32)
         return index.generic_photos(dims)

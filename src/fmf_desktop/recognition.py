@@ -65,7 +65,7 @@ def taught_match(taught: Sequence[Candidate], threshold: float) -> bool:
 
 def step_back_for_taught(
     probs: np.ndarray,
-    familiarity: float,
+    in_domain_weight: float,
     taught: Sequence[Candidate],
     threshold: float,
     closer_to_taught: bool = False,
@@ -73,8 +73,8 @@ def step_back_for_taught(
     """The bundled classes' probabilities, discounted where the user's figures rule.
 
     On a crop that looks nothing like the drawings the bundled classes were trained on
-    (``familiarity``, an in-domain weight in [0, 1]), their probabilities are multiplied
-    by it, so they step back, when
+    (``in_domain_weight`` in [0, 1], from the familiarity gate), their probabilities are
+    multiplied by it, so they step back, when
 
     - a figure the user taught matches (reaches the "not sure" threshold): it wins; or
     - the crop is nearer the user's taught photos than any training drawing
@@ -90,7 +90,7 @@ def step_back_for_taught(
     """
     if not (taught_match(taught, threshold) or closer_to_taught):
         return probs
-    return probs * np.float32(familiarity)
+    return probs * np.float32(in_domain_weight)
 
 
 def square_crop(rgb: np.ndarray, box: Box, size: int, margin: float = CROP_MARGIN) -> np.ndarray:
@@ -323,15 +323,15 @@ class Recognizer:
         taught: Sequence[Candidate],
         threshold: float,
         matcher: TaughtMatcher | None = None,
-        familiarity_and_weight: tuple[float | None, float] | None = None,
+        crop_familiarity: tuple[float | None, float] | None = None,
     ) -> np.ndarray:
         """The bundled classes' probabilities, stepping back for the user's figures (see
-        ``step_back_for_taught``). The crop's familiarity is computed only when needed,
-        unless the caller already has it (``familiarity_and_weight``)."""
+        ``step_back_for_taught``). The crop's (familiarity, weight) is computed only when
+        needed, unless the caller already has it (``crop_familiarity``)."""
         matched = taught_match(taught, threshold)
         if not matched and (matcher is None or self.familiarity is None):
             return probs
-        familiarity, weight = familiarity_and_weight or self.familiarity_and_weight(embedding)
+        familiarity, weight = crop_familiarity or self.familiarity_and_weight(embedding)
         closer = not matched and self.closer_to_taught(embedding, matcher, familiarity)
         return step_back_for_taught(probs, weight, taught, threshold, closer)
 

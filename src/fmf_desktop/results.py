@@ -74,8 +74,9 @@ class Figurine:
     embedding: np.ndarray = field(repr=False, compare=False)
     decision: Decision
     origin: Literal["detected", "manual", "whole-image"] = "detected"
-    # How much the crop looks like the bundled model's training drawings, in [0, 1]; the
-    # bundled candidates' scores are already discounted by it (see familiarity.py).
+    # How much the crop looks like the bundled model's training drawings, in [0, 1]; where
+    # the user's figures rule, the bundled candidates' scores are already discounted by
+    # it (see recognition.step_back_for_taught).
     familiarity: float = 1.0
 
     @property

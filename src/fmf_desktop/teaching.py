@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -104,9 +105,20 @@ def view_embeddings(model: EmbeddingModel, crop: np.ndarray) -> np.ndarray:
     return np.stack([emb for _, emb in model.classify_crops(extra_views(crop))])
 
 
+def _decoded_thumbnails(
+    rows: list[tuple[int, bytes]],
+) -> Iterator[tuple[int, np.ndarray | None]]:
+    """(example id, RGB crop or None when the thumbnail can't be decoded) for each row."""
+    for example_id, thumb in rows:
+        try:
+            yield example_id, decode_thumbnail(thumb)
+        except Exception:  # noqa: BLE001 - any undecodable blob: the caller decides
+            yield example_id, None
+
+
 def add_missing_views(library: Library, model: EmbeddingModel, key: str | None = None) -> int:
     """Compute the extra views of examples that lack them, from their thumbnails (new
-    examples, imported ones, ones re-embedded for a new model); returns how many.
+    examples, imported ones without views); returns how many.
 
     Views only sharpen matching, so a library that can't be written (read-only, full
     disk) just goes on without them, and an unreadable thumbnail is marked as having
@@ -117,14 +129,11 @@ def add_missing_views(library: Library, model: EmbeddingModel, key: str | None =
         missing = library.examples_without_views(key)
     except LibraryError:
         return 0
-    updates: list[tuple[int, np.ndarray]] = []
-    for example_id, thumb in missing:
-        try:
-            crop = decode_thumbnail(thumb)
-        except Exception:  # noqa: BLE001 - any undecodable blob: no views
-            updates.append((example_id, np.zeros((0, 0), np.float32)))
-            continue
-        updates.append((example_id, view_embeddings(model, crop)))
+    updates = [
+        (example_id, np.zeros((0, 0), np.float32) if crop is None
+         else view_embeddings(model, crop))
+        for example_id, crop in _decoded_thumbnails(missing)
+    ]
     if updates:
         with contextlib.suppress(LibraryError):
             library.set_views(updates)
@@ -144,23 +153,25 @@ def calibration_for(model: EmbeddingModel) -> SimilarityCalibration:
 
 
 def reembed_stale(library: Library, model: EmbeddingModel, key: str | None = None) -> int:
-    """Re-embed examples made by another model from their thumbnails; returns how many.
+    """Re-embed examples made by another model from their thumbnails, with their extra
+    views (one inference batch per thumbnail); returns how many.
 
     Without this, replacing the bundled model would silently make every taught figure
     unmatchable. Unreadable thumbnails are skipped (those examples stay inactive).
     """
     key = key or current_model_key(model)
-    updates: list[tuple[int, np.ndarray]] = []
-    for example_id, thumb in library.stale_examples(key):
-        try:
-            crop = decode_thumbnail(thumb)
-        except Exception:  # noqa: BLE001 - any undecodable blob just stays stale
-            continue
-        (_, emb), = model.classify_crops([crop])
-        updates.append((example_id, emb))
-    if updates:
-        library.set_embeddings(updates, key)
-    return len(updates)
+    embeddings: list[tuple[int, np.ndarray]] = []
+    views: list[tuple[int, np.ndarray]] = []
+    for example_id, crop in _decoded_thumbnails(library.stale_examples(key)):
+        if crop is None:
+            continue  # stays stale
+        (_, emb), *extra = model.classify_crops([crop, *extra_views(crop)])
+        embeddings.append((example_id, emb))
+        views.append((example_id, np.stack([e for _, e in extra])))
+    if embeddings:
+        library.set_embeddings(embeddings, key)  # clears the old model's views...
+        library.set_views(views)  # ...and these replace them
+    return len(embeddings)
 
 
 def open_matcher(library: Library, model: EmbeddingModel) -> LibraryMatcher:

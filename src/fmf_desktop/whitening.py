@@ -90,11 +90,11 @@ class WithinFigureWhitening:
         directions = (eigenvectors.T.astype(np.float32) @ centred) / np.sqrt(eigenvalues)[
             :, None
         ].astype(np.float32)
-        # Only ratios of variances matter below, so the Gram eigenvalues serve as is.
-        variance = eigenvalues
-        mean_variance = float(variance.sum()) / dim
+        # The Gram eigenvalues are the variances along the directions, times the row
+        # count; only their ratios matter below, so they serve as is.
+        mean_variance = float(eigenvalues.sum()) / dim
         a = max(float(shrinkage), 1e-6)
-        keep = np.sqrt(mean_variance / ((1.0 - a) * variance / a + mean_variance))
+        keep = np.sqrt(mean_variance / ((1.0 - a) * eigenvalues / a + mean_variance))
         return cls(directions.astype(np.float32), keep.astype(np.float32))
 
     @property
