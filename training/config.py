@@ -40,6 +40,9 @@ class TrainConfig:
     # middle, bottom): where things are, not only what. Measured on real LEGO photos (8
     # distinguishable figures, 5 shots): 87.3% -> 91.4% top-1 among taught figures.
     embedding_stripes: int = 3
+    # Stripes pool foreground-weighted (cells unlike the crop's border count more; see
+    # `train.foreground_weights`). False: the plain average of the models before 2026-11-28.
+    foreground_stripes: bool = True
     few_shot_holdout: tuple[str, ...] = ("kronii", "mococo", "sana")
     max_images_per_class: int | None = None  # tests train tiny models on a few images
     # Upper blocks retrained without the few-shot characters (`fewshot` step) for this many

@@ -243,7 +243,9 @@ def recipe_embedding(
     """The exported model's embedding recipe in NumPy (pooled, stripes, trained; each L2)."""
     parts = [unit_rows(pooled_features)]
     if cfg.embedding_stripes > 1:
-        parts.append(unit_rows(stripe_features(maps, cfg.embedding_stripes)))
+        parts.append(
+            unit_rows(stripe_features(maps, cfg.embedding_stripes, cfg.foreground_stripes))
+        )
     parts.append(unit_rows(trained))
     return unit_rows(np.concatenate(parts, axis=1))
 

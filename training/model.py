@@ -8,8 +8,8 @@ are retrained here, from those weights, on cached trunk activations.
 The exported model takes raw RGB pixels (0..255) and has two outputs:
 ``probabilities`` (temperature-calibrated softmax) and ``embedding`` (L2-normalised
 concatenation of the trunk's pooled ImageNet features, the same pooled per horizontal
-stripe, and the trained 256-d embedding; the generic parts keep taught figures that look
-nothing like anime faces recognisable).
+stripe (weighted towards the foreground), and the trained 256-d embedding; the generic
+parts keep taught figures that look nothing like anime faces recognisable).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 
 from .config import TrainConfig
-from .train import stripe_bounds
+from .train import FOREGROUND_FLOOR, FOREGROUND_POWER, stripe_bounds
 from .weights import INPUT_SCALING, build_inception
 
 
@@ -93,15 +93,34 @@ class _MirrorMean(keras.layers.Layer):
 
 
 class _Stripes(keras.layers.Layer):
-    """Average-pool each horizontal stripe of the activations, L2-normalise each, concat."""
+    """Pool each horizontal stripe of the activations, L2-normalise each, concat.
 
-    def __init__(self, parts: int, **kwargs):
+    With ``foreground``, cells are weighted as ``train.foreground_weights`` does (unlike the
+    border: more weight), so a shared background counts less; otherwise a plain average.
+    """
+
+    def __init__(self, parts: int, foreground: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.parts = int(parts)
+        self.foreground = bool(foreground)
+
+    def get_config(self):
+        return {**super().get_config(), "parts": self.parts, "foreground": self.foreground}
+
+    def _weights(self, x):
+        border = tf.concat(
+            [x[:, 0], x[:, -1], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1
+        )  # (N, border cells, C)
+        background = tf.math.l2_normalize(tf.reduce_mean(border, axis=1), axis=-1)
+        cosine = tf.reduce_sum(
+            tf.math.l2_normalize(x, axis=-1) * background[:, None, None, :], axis=-1, keepdims=True
+        )
+        return tf.pow(tf.maximum(1.0 - cosine, FOREGROUND_FLOOR), float(FOREGROUND_POWER))
 
     def call(self, x):
+        weighted = x * self._weights(x) if self.foreground else x
         stripes = [
-            tf.math.l2_normalize(tf.reduce_mean(x[:, top:bottom], axis=[1, 2]), axis=-1)
+            tf.math.l2_normalize(tf.reduce_sum(weighted[:, top:bottom], axis=[1, 2]), axis=-1)
             for top, bottom in stripe_bounds(int(x.shape[1]), self.parts)
         ]
         return tf.concat(stripes, axis=-1)
@@ -137,7 +156,9 @@ def build_export_model(
     # The generic (pooled) part comes first: the app's familiarity gate reads it there.
     parts = [_L2(name="generic_norm")(pooled)]
     if cfg.embedding_stripes > 1:
-        stripes = _Stripes(cfg.embedding_stripes, name="trunk_stripes")(activations)
+        stripes = _Stripes(
+            cfg.embedding_stripes, cfg.foreground_stripes, name="trunk_stripes"
+        )(activations)
         parts.append(_L2(name="stripes_norm")(stripes))
     parts.append(_L2(name="trained_norm")(trained_embedding))
     embedding = keras.layers.Concatenate()(parts)

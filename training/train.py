@@ -44,14 +44,43 @@ def stripe_bounds(height: int, parts: int) -> list[tuple[int, int]]:
     ]
 
 
-def stripe_features(features: np.ndarray, parts: int, batch: int = 512) -> np.ndarray:
-    """(N, parts * C): each stripe's average-pooled activations, L2-normalised."""
+# Foreground weighting of the stripes: a cell whose features differ from those along the
+# crop's border (where the background is) counts more. Weight = max(1 - cos, FLOOR) ** POWER.
+# Measured on real LEGO photos (float, photos only, 5 shots, 20 draws): open set 82/82 ->
+# 86/86 on the 8 distinguishable figures, 82/82 -> 85/86 on the 10 folders as given; the
+# anime few-shot check is unchanged (81.3%). FLOOR keeps an all-background crop defined.
+FOREGROUND_FLOOR = 0.01
+FOREGROUND_POWER = 2
+
+
+def foreground_weights(maps: np.ndarray) -> np.ndarray:
+    """(N, H, W) weight of each cell of (N, H, W, C) activations: how unlike the border it is."""
+    maps = maps.astype(np.float32)
+    border = np.zeros(maps.shape[1:3], bool)
+    border[[0, -1], :] = True
+    border[:, [0, -1]] = True
+    background = unit_rows(maps[:, border].mean(axis=1))
+    cells = maps / np.linalg.norm(maps, axis=-1, keepdims=True).clip(1e-9)
+    cosine = np.einsum("nhwc,nc->nhw", cells, background)
+    return np.maximum(1.0 - cosine, FOREGROUND_FLOOR) ** FOREGROUND_POWER
+
+
+def stripe_features(
+    features: np.ndarray, parts: int, foreground: bool = True, batch: int = 512
+) -> np.ndarray:
+    """(N, parts * C): each stripe's pooled activations (weighted by ``foreground_weights``
+    unless ``foreground`` is False, then a plain average), L2-normalised."""
     n, height, _, channels = features.shape
     out = np.empty((n, parts * channels), np.float32)
     for lo in range(0, n, batch):
         chunk = features[lo : lo + batch].astype(np.float32)
+        weights = (
+            foreground_weights(chunk)[..., None]
+            if foreground
+            else np.ones((*chunk.shape[:3], 1), np.float32)
+        )
         for i, (top, bottom) in enumerate(stripe_bounds(height, parts)):
-            part = unit_rows(chunk[:, top:bottom].mean(axis=(1, 2)))
+            part = unit_rows((chunk[:, top:bottom] * weights[:, top:bottom]).sum(axis=(1, 2)))
             out[lo : lo + batch, i * channels : (i + 1) * channels] = part
     return out
 
