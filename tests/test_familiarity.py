@@ -207,3 +207,27 @@ def test_untaught_figures_like_the_taught_ones_are_not_sure_but_anime_faces_keep
         assert [(f.best.id, f.decision) for f in with_library] == [
             (f.best.id, f.decision) for f in plain]
         assert not any(rec.closer_to_taught(f.embedding, matcher) for f in with_library)
+
+
+def test_the_subtitle_says_how_the_crop_was_made_without_stray_spaces(qtbot):
+    from fmf_desktop._qt.results_panel import ResultsPanel
+    from fmf_desktop.results import Box, Figurine
+
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    no_franchise = CharacterInfo("Mysterio", "Mysterio", "", taught=True)
+    gura = CharacterInfo("gura", "Gawr Gura", "hololive English")
+    cases = [
+        (no_franchise, "whole-image", "(whole photo)"),
+        (gura, "whole-image", "hololive English (whole photo)"),
+        (gura, "manual", "hololive English (box drawn by hand)"),
+        (gura, "detected", "hololive English"),
+    ]
+    for character, origin, subtitle in cases:
+        figurine = Figurine(Box(0, 0, 50, 50), (Candidate(character, 0.97),), np.zeros(4),
+                            "known", origin=origin)
+        panel.set_figurines([figurine], 0)
+        assert panel.subheading.text() == subtitle
+    empty = Figurine(Box(0, 0, 50, 50), (Candidate(no_franchise, 0.97),), np.zeros(4), "known")
+    panel.set_figurines([empty], 0)
+    assert panel.subheading.text() == "" and panel.subheading.isHidden()

@@ -167,8 +167,10 @@ class ResultsPanel(QScrollArea):
                 unsure=True,
             )
         else:
-            origin = {"manual": " (box drawn by hand)", "whole-image": " (whole photo)"}
-            note = origin.get(figurine.origin, "")
+            origin = {"manual": "(box drawn by hand)", "whole-image": "(whole photo)"}
+            subtitle = " ".join(
+                part for part in (best.franchise, origin.get(figurine.origin, "")) if part
+            )
             caution = (
                 "This photo looks unlike the fan-art faces the app learned from, so check "
                 "this name. If it's wrong, use \u201cNot this?\u201d to correct it and "
@@ -176,7 +178,7 @@ class ResultsPanel(QScrollArea):
                 if shaky
                 else ""
             )
-            self._set_heading(best.name, best.franchise + note, caution, unsure=False)
+            self._set_heading(best.name, subtitle, caution, unsure=False)
         self._set_candidates(figurine.top)
 
     @property
