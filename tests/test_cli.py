@@ -41,7 +41,8 @@ def test_json_lines_schema_and_exit_1_when_a_file_fails(photos, capsys):
     ok = lines[0]
     assert set(ok) == {"path", "figurines"} and len(ok["figurines"]) >= 2
     for fig in ok["figurines"]:
-        assert set(fig) == {"box", "decision", "familiar", "top", "shops"}
+        assert set(fig) == {"box", "decision", "origin", "familiar", "top", "shops"}
+        assert fig["origin"] == "detected"
         x, y, w, h = fig["box"]
         assert all(isinstance(v, int) for v in fig["box"])
         assert x >= 0 and y >= 0 and x + w <= 1200 and y + h <= 800 and w > 0 and h > 0
@@ -91,6 +92,18 @@ def test_human_readable_table(photos, capsys):
     assert code == 1
     assert "shelf.png (1200x800)" in out and "#1 at x=" in out and "%" in out
     assert "broken.jpg" in err and "error" in err
+
+
+def test_the_table_names_a_whole_photo_answer_without_empty_brackets():
+    taught = {"id": "Mysterio", "name": "Mysterio", "franchise": "", "score": 0.97}
+    whole = {"box": [0, 0, 640, 480], "decision": "known", "origin": "whole-image",
+             "familiar": False, "top": [taught], "shops": []}
+    located = {**whole, "box": [10, 20, 30, 40], "origin": "detected",
+               "top": [{**taught, "franchise": "Marvel"}]}
+    table = cli.format_table("lego.jpg", 640, 480, [whole, located])
+    assert "#1 at the whole photo: Mysterio\n" in table
+    assert "#2 at x=10 y=20 w=30 h=40: Mysterio (Marvel)" in table
+    assert "()" not in table
 
 
 def test_usage_errors_exit_2(capsys):

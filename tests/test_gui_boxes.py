@@ -216,3 +216,53 @@ def test_a_whole_photo_answer_stays_whole_when_identified_again(real_window, tmp
     assert again is not first  # identified again, not left alone
     assert again.origin == "whole-image" and again.box == first.box
     assert np.allclose(again.embedding, first.embedding, atol=1e-6)
+
+
+class _TaughtAsWholePhoto:
+    """A library whose one taught figure looks like this whole photo only."""
+
+    def __init__(self, whole: np.ndarray) -> None:
+        self.whole = whole
+
+    def match(self, embedding):
+        from fmf_desktop.results import Candidate, CharacterInfo
+
+        if float(embedding @ self.whole) > 0.999:
+            return [Candidate(CharacterInfo("my-lego", "My LEGO", taught=True), 0.97)]
+        return []
+
+    def generic_photos(self, dims):
+        return np.zeros((0, dims), np.float32)
+
+    def __len__(self):
+        return 1
+
+
+def test_after_teaching_a_shown_photo_s_boxes_give_way_to_the_taught_whole_photo(
+        real_window, shared_recognizer, tmp_path, qtbot, artifacts_dir):
+    """The user taught the figure from whole photos; the photo on screen, whose located
+    box matched nothing, is identified again and now names it."""
+    import shutil
+
+    from fmf_desktop.imaging import load_image
+    from fmf_desktop.paths import sample_image_path
+    from fmf_desktop.recognition import whole_image_crop
+
+    window = real_window
+    photo = tmp_path / "sample.jpg"
+    shutil.copyfile(sample_image_path(), photo)
+    window.open_paths([str(photo)])
+    wait_for_result(qtbot, window)
+    assert {f.origin for f in figurines(window)} == {"detected"}
+    rgb = load_image(photo).rgb
+    (_, whole), = shared_recognizer.classify_crops(
+        [whole_image_crop(rgb, shared_recognizer.input_size)])
+    window.session.matcher = _TaughtAsWholePhoto(whole)
+    window.session.reidentify_all()
+    qtbot.waitUntil(lambda: [f.origin for f in figurines(window)] == ["whole-image"],
+                    timeout=WAIT_MS)
+    (fig,) = figurines(window)
+    assert fig.best.id == "my-lego" and fig.decision == "known"
+    assert window.results_panel.heading.text() == "My LEGO"
+    assert window.results_panel.subheading.text() == "(whole photo)"
+    screenshot(window, artifacts_dir / "gui_second_look.png")

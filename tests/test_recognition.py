@@ -17,6 +17,7 @@ from fmf_desktop.recognition import (
     decide,
     merge_candidates,
     square_crop,
+    whole_image_crop,
 )
 from fmf_desktop.results import Box, Candidate, CharacterInfo
 
@@ -96,6 +97,9 @@ class _FakeLibrary:
     def generic_photos(self, dims: int) -> np.ndarray:
         return np.zeros((0, dims), np.float32)  # no photos to be near
 
+    def __len__(self) -> int:
+        return 1
+
 
 def test_taught_figures_merge_into_the_top5(recognizer):
     rgb = np.full((200, 200, 3), 90, np.uint8)
@@ -107,6 +111,61 @@ def test_taught_figures_merge_into_the_top5(recognizer):
     assert library.seen and library.seen[0].shape == (recognizer.embedding_size,)
     weak = recognizer.identify(rgb, whole_image=True, matcher=_FakeLibrary(0.0)).figurines[0]
     assert weak.best.id != "my-rem"
+
+
+class _WholePhotoOnly(_FakeLibrary):
+    """A taught figure that only the whole photo looks like (as a LEGO close-up whose
+    located box is a hand), or none at all with ``figures=0``."""
+
+    def __init__(self, whole: np.ndarray, score: float = 0.97, figures: int = 1) -> None:
+        super().__init__(score)
+        self.whole, self.figures = whole, figures
+
+    def match(self, embedding: np.ndarray) -> list[Candidate]:
+        self.seen.append(embedding)
+        if self.figures and float(embedding @ self.whole) > 0.999:
+            return [Candidate(CharacterInfo("my-lego", "My LEGO", taught=True), self.score)]
+        return []
+
+    def __len__(self) -> int:
+        return self.figures
+
+
+def _sample_and_whole(recognizer) -> tuple[np.ndarray, np.ndarray]:
+    rgb = load_image(sample_image_path()).rgb
+    (_, whole), = recognizer.classify_crops([whole_image_crop(rgb, recognizer.input_size)])
+    return rgb, whole
+
+
+def test_a_taught_figure_the_located_boxes_miss_is_found_in_the_whole_photo(recognizer):
+    rgb, whole = _sample_and_whole(recognizer)
+    located = recognizer.identify(rgb).figurines
+    assert located and all(f.origin == "detected" for f in located)
+    result = recognizer.identify(rgb, matcher=_WholePhotoOnly(whole))
+    [fig] = result.figurines
+    assert fig.origin == "whole-image" and fig.box == Box(0, 0, result.width, result.height)
+    assert fig.best.id == "my-lego" and fig.decision == "known"
+
+
+def test_the_whole_photo_gets_no_second_look_when_it_cannot_change_the_answer(recognizer):
+    rgb, whole = _sample_and_whole(recognizer)
+    boxes = [f.box for f in recognizer.identify(rgb).figurines]
+    # Nothing taught: the boxes stand, and the whole photo is not even looked at.
+    empty = _WholePhotoOnly(whole, figures=0)
+    result = recognizer.identify(rgb, matcher=empty)
+    assert [f.box for f in result.figurines] == boxes and len(empty.seen) == len(boxes)
+    # A box already names a taught figure: it stands.
+    everything = _FakeLibrary(0.97)
+    result = recognizer.identify(rgb, matcher=everything)
+    assert [f.box for f in result.figurines] == boxes and len(everything.seen) == len(boxes)
+    assert result.figurines[0].best.id == "my-rem"
+    # The whole photo is only like a taught figure, not enough to name it: the boxes stand.
+    faint = _WholePhotoOnly(whole, score=0.05)
+    result = recognizer.identify(rgb, matcher=faint)
+    assert [f.box for f in result.figurines] == boxes and len(faint.seen) == len(boxes) + 1
+    # Boxes the user drew are never second-guessed.
+    drawn = recognizer.identify(rgb, boxes=boxes, matcher=_WholePhotoOnly(whole))
+    assert [f.origin for f in drawn.figurines] == ["manual"] * len(boxes)
 
 
 def test_merge_keeps_best_five():

@@ -122,6 +122,9 @@ def figurine_to_json(fig, scale: float, shops) -> dict:
     return {
         "box": [round(x * scale), round(y * scale), round(w * scale), round(h * scale)],
         "decision": fig.decision,
+        # How the box was made: "detected", "manual" or "whole-image" (also the answer of
+        # the second look at a photo whose boxes named no taught figure).
+        "origin": fig.origin,
         # False: unlike the bundled model's training drawings, so its classes weren't trusted.
         "familiar": not fig.unfamiliar,
         "top": [
@@ -194,12 +197,15 @@ def format_table(path: str, width: int, height: int, figurines: list[dict]) -> s
         x, y, w, h = fig["box"]
         top = fig["top"]
         if fig["decision"] == "known" and top:
-            verdict = f"{top[0]['name']} ({top[0]['franchise']})"
+            franchise = top[0]["franchise"]
+            verdict = top[0]["name"] + (f" ({franchise})" if franchise else "")
         elif not fig.get("familiar", True):
             verdict = "not sure (unlike the drawings the model was trained on)"
         else:
             verdict = "not sure"
-        lines.append(f"  #{n} at x={x} y={y} w={w} h={h}: {verdict}")
+        where = ("the whole photo" if fig.get("origin") == "whole-image"
+                 else f"x={x} y={y} w={w} h={h}")
+        lines.append(f"  #{n} at {where}: {verdict}")
         for c in top:
             bar = "#" * round(c["score"] * 20)
             lines.append(f"      {c['score'] * 100:5.1f}%  {bar:<20}  {c['name']}  [{c['id']}]")

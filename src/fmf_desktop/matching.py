@@ -271,6 +271,11 @@ class LibraryMatcher:
             return []
         return index.match(embedding)
 
+    def __len__(self) -> int:
+        """Taught figures in the index the last ``match`` used (see ``generic_photos``)."""
+        with self._lock:
+            return len(self._index)
+
     def generic_photos(self, dims: int) -> np.ndarray:
         """The taught photos of the index the last ``match`` used. Not ``self.index()``:
         callers ask right after matching the same crop, so checking the library's

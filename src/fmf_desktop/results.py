@@ -8,6 +8,8 @@ from typing import Literal
 import numpy as np
 
 Decision = Literal["known", "unsure"]
+# How a figurine's box was made: found by the locator, drawn by the user, or the whole photo.
+Origin = Literal["detected", "manual", "whole-image"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class Figurine:
     top: tuple[Candidate, ...]
     embedding: np.ndarray = field(repr=False, compare=False)
     decision: Decision
-    origin: Literal["detected", "manual", "whole-image"] = "detected"
+    origin: Origin = "detected"
     # How much the crop looks like the bundled model's training drawings, in [0, 1]; where
     # the user's figures rule, the bundled candidates' scores are already discounted by
     # it (see recognition.step_back_for_taught).

@@ -413,6 +413,10 @@ class PhotoSession(QObject):
                     dataclasses.replace(new, origin=prev.origin)
                     for new, prev in zip(result.figurines, old.figurines, strict=False)
                 )
+                if matcher is not None and all(f.origin == "detected" for f in figs):
+                    # As for a new photo: boxes the locator found may miss a figure the
+                    # user has just taught from photos like this one.
+                    figs = recognizer.second_look(rgb, figs, threshold, matcher)
                 result = dataclasses.replace(result, figurines=figs)
             return result
 
