@@ -88,3 +88,32 @@ def test_a_photo_of_a_taught_lego_figure_is_named_without_asking_for_the_whole_p
             right += any(f.best.id == name and f.decision == "known" for f in figs)
     # bench_fewshot.py: 86% through this path over 5 draws (43% without the second look).
     assert right / len(queries) >= 0.6, f"{right}/{len(queries)} named right"
+
+
+def test_a_shelf_keeps_its_boxes_when_one_figurine_was_taught_from_close_ups(
+        recognizer, tmp_path):
+    """The second look must not swallow a shelf: taught as whole close-ups, one figurine
+    is still found on the shelf photo among the others, each in its own box."""
+    from tests.support.photos import drawn_shelf
+
+    shelf, heads = drawn_shelf(seed=3)
+    found_alone = recognizer.identify(shelf).figurines
+    big = max(heads, key=lambda b: b.w)
+    close_ups = []
+    for grow, shift in ((1.6, 0.0), (1.9, 0.05), (2.2, -0.05)):  # three framings
+        x0 = int(big.x + big.w * (0.5 + shift) - big.w * grow / 2)
+        close = shelf[max(0, big.y - big.h // 3):big.y + int(big.h * grow * 1.3),
+                      max(0, x0):x0 + int(big.w * grow)]
+        close_ups += [close, close[:, ::-1].copy()]
+    with Library(tmp_path / "lib.sqlite3") as lib:
+        key = open_matcher(lib, recognizer).model
+        lib.teach("My figurine", [
+            example_from_crop(teach_crop(recognizer, c, whole_image=True), "close-up")
+            for c in close_ups[:5]
+        ], model=key)
+        matcher = open_matcher(lib, recognizer)
+        on_shelf = recognizer.identify(shelf, matcher=matcher).figurines
+        [close] = recognizer.identify(close_ups[5], matcher=matcher).figurines
+    assert len(on_shelf) == len(found_alone) >= 4
+    assert all(f.origin == "detected" for f in on_shelf)
+    assert close.best.id == "My figurine" and close.decision == "known"
