@@ -563,6 +563,7 @@ def main() -> int:
         mode: app_path(rec, args.data, app_keep, args.app_draws, args.seed, whole)
         for mode, whole in (("default", False), ("whole_photo", True))
     }
+    report["app_path"]["draws"] = args.app_draws
     if not args.skip_timing:
         report["enrol_ms"] = enrol_timing(rec, args.data, max(args.repeat * 2, 10))
         report["overhead"] = matcher_overhead(rec, args.data, photos, args.repeat)

@@ -114,6 +114,20 @@ def app_teaching_text(report: dict | None) -> str:
             f"taught named right and known {_pct(end['accepted_right'])}"
         )
 
+    app = report.get("app_path")
+    through_app = (
+        f" Through the app's own code (`teach_crop` into a library, the other photos dropped "
+        f"as they are: boxes located, then the whole photo's second look; 8 figures, 3 held "
+        f"out, {app['draws']} draws): taught as whole photos, "
+        f"{_pct(app['whole_photo']['taught_right'])} of new photos are named right "
+        f"({_pct(app['whole_photo']['taught_also_wrong'])} also get a wrong \"known\" name, "
+        f"untaught ones are \"not sure\" {_pct(app['whole_photo']['untaught_unsure'])}); "
+        f"taught from the located box, {_pct(app['default']['taught_right'])} "
+        f"({_pct(app['default']['taught_also_wrong'])}, "
+        f"{_pct(app['default']['untaught_unsure'])})."
+        if app
+        else ""
+    )
     return (
         f"Teaching in the app, on real photos (`python benchmarks/bench_fewshot.py --draws "
         f"{report['draws']}`, LEGO minifigures; the app adds to the embedding a whitening by "
@@ -121,6 +135,7 @@ def app_teaching_text(report: dict | None) -> str:
         f"made from the user's photos, not trained). The 8 distinguishable figures: "
         f"{figures('distinguishable')}. The 10 folders as given (two hold byte-identical "
         f"photos, so about 89% is the ceiling at 5 photos): {figures('as_given')}."
+        + through_app
     )
 
 
