@@ -86,7 +86,7 @@ def test_a_photo_of_a_taught_lego_figure_is_named_without_asking_for_the_whole_p
         for name, photo in queries:
             figs = recognizer.identify(load_image(photo).rgb, matcher=matcher).figurines
             right += any(f.best.id == name and f.decision == "known" for f in figs)
-    # bench_fewshot.py: 86% through this path over 5 draws (43% without the second look).
+    # bench_fewshot.py: 86% through this path over 5 draws (42% without the second look).
     assert right / len(queries) >= 0.6, f"{right}/{len(queries)} named right"
 
 

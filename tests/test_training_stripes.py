@@ -55,9 +55,10 @@ def test_the_same_figure_on_two_backgrounds_matches_better_with_foreground_weigh
 
 def test_the_exported_layer_computes_what_the_numpy_recipe_measures():
     pytest.importorskip("tensorflow", reason="training needs the [train] extra (tensorflow)")
+    from training.config import VECTOR_LENGTH
     from training.model import _Stripes
 
     maps = np.concatenate([scene(random_features(20), random_features(21), s) for s in (0, 1)])
     for foreground in (True, False):
-        layer = _Stripes(3, foreground)(maps).numpy()
+        layer = _Stripes(3, foreground)(maps).numpy() / VECTOR_LENGTH
         np.testing.assert_allclose(layer, stripe_features(maps, 3, foreground), atol=1e-5)

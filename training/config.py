@@ -14,6 +14,11 @@ def default_work_dir() -> Path:
     return Path(os.environ.get("FMF_TRAIN_WORK", Path.home() / ".cache" / "fmf" / "training"))
 
 
+# Inside the exported graph, embedding vectors have this length instead of 1 (the app
+# normalises the output). See ``model.unit_vectors``.
+VECTOR_LENGTH = 8.0
+
+
 @dataclass
 class TrainConfig:
     data_dir: Path = PROJECT_ROOT.parent / "shared" / "data" / "holoen-faces"

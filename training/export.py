@@ -9,7 +9,7 @@ from pathlib import Path
 from fmf_desktop.matching import model_key
 from fmf_desktop.recognition import FAMILIARITY_FILE
 
-from .config import PROJECT_ROOT, TrainConfig
+from .config import PROJECT_ROOT, VECTOR_LENGTH, TrainConfig
 from .convert import tflite_path
 from .familiarity import gate_path
 from .labels import DISPLAY_NAMES, write_labels
@@ -84,7 +84,7 @@ def familiarity_text(report: dict | None) -> str:
         "code-drawn sample or validation drawings with a LEGO library (tested); its effect on "
         "real photos is under \"Teaching in the app\" below. Why not always discount: the "
         "code-drawn sample figurines (simple anime faces, like chibi figures) score "
-        "0.877-0.891, as low as real LEGO photos (median 0.885), so a hard gate would turn "
+        "0.853-0.896, as low as real LEGO photos (median 0.892), so a hard gate would turn "
         "real anime figurines into \"not sure\". Including augmented views in the "
         "references was chosen after measuring on the LEGO photos of "
         "`benchmarks/bench_fewshot.py` (clean references alone flagged 80% of them as "
@@ -213,8 +213,12 @@ download instead of the offline weights below.
   where things are, not only what; on real LEGO photos, 8 figures, 5 shots, top-1 among
   taught figures went from 87.3% to 91.4% in a float check{STRIPES_FOREGROUND_TEXT
   if cfg.foreground_stripes else ""}) and the L2-normalised trained projection{
-  ", averaged over the crop and its mirror image" if cfg.flip_tta else ""}. Re-normalise
-  after dequantising.
+  ", averaged over the crop and its mirror image" if cfg.flip_tta else ""}. Inside the
+  graph every unit vector has length {VECTOR_LENGTH:g} and is computed as
+  `x * rsqrt(sum(x^2))` rather than by TFLite's L2_NORMALIZATION, whose int8 output has a
+  fixed step of 1/128, coarse for vectors whose values are mostly below 0.05: that took
+  the int8 embedding's cosine to the float one from 0.989 to 0.999. Re-normalise after
+  dequantising.
 - Size {size_bytes / 1e6:.1f} MB (limit 25 MB); median latency {latency_ms:.1f} ms per crop with
   2 threads on the 2-core build machine (`python benchmarks/bench_model.py` measures more).
 

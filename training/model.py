@@ -6,10 +6,11 @@ higher block); above it they were re-tuned for another task, so ``mixed6``..``mi
 are retrained here, from those weights, on cached trunk activations.
 
 The exported model takes raw RGB pixels (0..255) and has two outputs:
-``probabilities`` (temperature-calibrated softmax) and ``embedding`` (L2-normalised
-concatenation of the trunk's pooled ImageNet features, the same pooled per horizontal
-stripe (weighted towards the foreground), and the trained 256-d embedding; the generic
-parts keep taught figures that look nothing like anime faces recognisable).
+``probabilities`` (temperature-calibrated softmax) and ``embedding`` (the concatenation,
+scaled to length ``VECTOR_LENGTH``, of L2-normalised parts: the trunk's pooled ImageNet
+features, the same pooled per horizontal stripe (weighted towards the foreground), and
+the trained 256-d embedding; the generic parts keep taught figures that look nothing like
+anime faces recognisable).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
-from .config import TrainConfig
+from .config import VECTOR_LENGTH, TrainConfig
 from .train import FOREGROUND_FLOOR, FOREGROUND_POWER, stripe_bounds
 from .weights import INPUT_SCALING, build_inception
 
@@ -78,6 +79,18 @@ class _Mix(keras.layers.Layer):
         return combined_logits(a, b, self.weight)
 
 
+def unit_vectors(x, axis: int = -1):
+    """``x`` scaled to length ``VECTOR_LENGTH`` along ``axis``: ``x * rsqrt(sum(x**2)) * L``.
+
+    Not ``tf.math.l2_normalize``: the converter turns that (and ``x * rsqrt(...)`` alone)
+    into TFLite's L2_NORMALIZATION, whose int8 output has a fixed scale of 1/128, while
+    the values of a 768- or 3328-d unit vector are mostly below 0.05, a few steps of it.
+    A multiplication's output is quantised with a scale fitted to the range it takes.
+    """
+    norm = tf.reduce_sum(tf.square(x), axis=axis, keepdims=True)
+    return x * (tf.math.rsqrt(tf.maximum(norm, 1e-12)) * VECTOR_LENGTH)
+
+
 class _WithMirror(keras.layers.Layer):
     """A batch of n images -> 2n: the images, then the same images mirrored left-right."""
 
@@ -111,16 +124,16 @@ class _Stripes(keras.layers.Layer):
         border = tf.concat(
             [x[:, 0], x[:, -1], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1
         )  # (N, border cells, C)
-        background = tf.math.l2_normalize(tf.reduce_mean(border, axis=1), axis=-1)
+        background = unit_vectors(tf.reduce_mean(border, axis=1))
         cosine = tf.reduce_sum(
-            tf.math.l2_normalize(x, axis=-1) * background[:, None, None, :], axis=-1, keepdims=True
-        )
+            unit_vectors(x) * background[:, None, None, :], axis=-1, keepdims=True
+        ) / (VECTOR_LENGTH * VECTOR_LENGTH)
         return tf.pow(tf.maximum(1.0 - cosine, FOREGROUND_FLOOR), float(FOREGROUND_POWER))
 
     def call(self, x):
         weighted = x * self._weights(x) if self.foreground else x
         stripes = [
-            tf.math.l2_normalize(tf.reduce_sum(weighted[:, top:bottom], axis=[1, 2]), axis=-1)
+            unit_vectors(tf.reduce_sum(weighted[:, top:bottom], axis=[1, 2]))
             for top, bottom in stripe_bounds(int(x.shape[1]), self.parts)
         ]
         return tf.concat(stripes, axis=-1)
@@ -128,7 +141,7 @@ class _Stripes(keras.layers.Layer):
 
 class _L2(keras.layers.Layer):
     def call(self, x):
-        return tf.math.l2_normalize(x, axis=-1)
+        return unit_vectors(x)
 
 
 def combined_logits(upper_logits, baseline_logits, weight: float):

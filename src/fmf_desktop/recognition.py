@@ -404,10 +404,10 @@ class Recognizer:
         figure, the whole photo gets one more look (one more inference), and wins only if
         it is one. Measured through the app on the LEGO photos (benchmarks/bench_fewshot.py:
         5 figures taught from 5 photos each, 3 held out): taught figures named right went
-        from 47% to 61% when taught from located boxes and from 43% to 86% when taught as
-        whole photos, while photos also given a wrong "known" name fell from 23% to 14%
-        and from 42% to 10%; untaught figures answered "not sure" fell from 67% to 66%
-        and from 63% to 58%.
+        from 47% to 61% when taught from located boxes and from 42% to 86% when taught as
+        whole photos, while photos also given a wrong "known" name fell from 21% to 12%
+        and from 42% to 9%; untaught figures answered "not sure" went from 69% to 68% and
+        from 62% to 57%.
         """
         figurines = tuple(figurines)
         if (
