@@ -99,6 +99,40 @@ def test_correcting_a_result_stores_the_crop_and_fixes_the_answer(real_window, q
     assert window.results_panel.heading.text() == "Shelf Cat"
 
 
+def test_a_corrected_box_can_be_taught_as_its_whole_photo(real_window, shared_recognizer, qtbot,
+                                                          tmp_path):
+    """A close-up whose located box is a hand: the user names it and says the photo shows
+    only the figure, so the whole photo is taught, not the hand."""
+    import shutil
+
+    from fmf_desktop.imaging import load_image
+    from fmf_desktop.library import decode_thumbnail, make_thumbnail
+    from fmf_desktop.paths import sample_image_path
+    from fmf_desktop.results import Box
+    from fmf_desktop.teaching import crop_for_box
+
+    window = real_window
+    photo = tmp_path / "close-up.jpg"
+    shutil.copyfile(sample_image_path(), photo)
+    window.open_paths([str(photo)])
+    result = wait_for_result(qtbot, window)
+    assert result.figurines[0].origin == "detected"
+
+    dialog = window.teaching.correct_current()
+    dialog.name_edit.setText("My Figure")
+    dialog.whole_image.setChecked(True)
+    wait_taught(qtbot, window, dialog.accept)
+
+    (fig,) = library_of(window).figures()
+    (example,) = library_of(window).examples(fig.id)
+    rgb = load_image(photo).rgb
+    whole = crop_for_box(rgb, Box(0, 0, rgb.shape[1], rgb.shape[0]), True)
+    np.testing.assert_array_equal(decode_thumbnail(example.thumbnail),
+                                  decode_thumbnail(make_thumbnail(whole)))
+    assert example.source == "correction: close-up.jpg"
+    assert window.teaching._correction_photo is None  # the photo's pixels are let go
+
+
 def test_picking_a_suggested_character_uses_its_name_and_franchise(real_window, qtbot,
                                                                     tmp_path):
     window = real_window

@@ -70,6 +70,9 @@ class TeachingController(QObject):
         self.collection_view: CollectionView | None = None
         self._correction_crop: Any = None
         self._correction_example: NewExample | None = None
+        # The whole photo behind a corrected box, taught instead of the box when the user
+        # says the photos show only the figure (the box may be a hand on a close-up).
+        self._correction_photo: tuple[Any, str] | None = None
 
         try:
             self.library = Library(library_path or default_library_path())
@@ -255,14 +258,22 @@ class TeachingController(QObject):
         self._correction_crop = crop
         self._correction_example = NewExample(fig.embedding, make_thumbnail(crop),
                                               f"correction: {item.label}")
+        self._correction_photo = (
+            None if fig.origin == "whole-image"
+            else (item.loaded.rgb, f"correction: {item.label}")
+        )
         suggestions = [c for c in fig.top]
         dialog = TeachDialog(known=self._known_characters(), suggestions=suggestions,
                              crops=[crop], capture=self.capture, correcting=True,
                              parent=self.window)
         dialog.accepted.connect(lambda: self.teach(dialog.request()))
+        dialog.rejected.connect(self._forget_correction)  # let go of the photo's pixels
         self.teach_dialog = dialog
         dialog.open()
         return dialog
+
+    def _forget_correction(self) -> None:
+        self._correction_crop = self._correction_example = self._correction_photo = None
 
     def teach(self, request: TeachRequest) -> bool:
         """Embed and store ``request`` on a worker; results refresh when it is done."""
@@ -275,12 +286,16 @@ class TeachingController(QObject):
             return False
         prepared: list[NewExample] = []
         crops = []
+        whole_photos = []  # (rgb, source): corrected boxes taught as their whole photo
         for crop in request.crops:
             if crop is self._correction_crop and self._correction_example is not None:
-                prepared.append(self._correction_example)
+                if request.whole_image and self._correction_photo is not None:
+                    whole_photos.append(self._correction_photo)
+                else:
+                    prepared.append(self._correction_example)
             else:
                 crops.append(crop)
-        self._correction_crop = self._correction_example = None
+        self._forget_correction()
 
         def work() -> tuple[Any, list[str]]:
             from fmf_desktop.imaging import ImageLoadError, load_image
@@ -302,6 +317,9 @@ class TeachingController(QObject):
             for rgb in crops:  # camera frames: find the figurine like in a photo
                 crop = teach_crop(recognizer, rgb, whole_image=request.whole_image)
                 examples.append(example_from_crop(crop, "camera"))
+            for rgb, source in whole_photos:
+                crop = teach_crop(recognizer, rgb, whole_image=True)
+                examples.append(example_from_crop(crop, source))
             if not examples:
                 raise LibraryError("Nothing was taught: none of the photos could be read.\n"
                                    + "\n".join(problems))
