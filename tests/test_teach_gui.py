@@ -130,7 +130,7 @@ def test_a_corrected_box_can_be_taught_as_its_whole_photo(real_window, shared_re
     np.testing.assert_array_equal(decode_thumbnail(example.thumbnail),
                                   decode_thumbnail(make_thumbnail(whole)))
     assert example.source == "correction: close-up.jpg"
-    assert window.teaching._correction_photo is None  # the photo's pixels are let go
+    assert window.teaching._correction is None  # the photo's pixels are let go
 
 
 def test_picking_a_suggested_character_uses_its_name_and_franchise(real_window, qtbot,

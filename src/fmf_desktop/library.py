@@ -306,20 +306,19 @@ class Library:
 
     def examples_without_views(self, model: str) -> list[tuple[int, bytes]]:
         """(example id, thumbnail) of ``model``'s examples whose extra views are missing."""
+        return self._thumbnails("model = ? AND views IS NULL", model)
+
+    def _thumbnails(self, where: str, model: str) -> list[tuple[int, bytes]]:
+        """(example id, thumbnail) of the examples matching ``where`` (one ``?``: model)."""
         rows = self._db.query(
-            "SELECT id, thumbnail FROM examples"
-            " WHERE model = ? AND views IS NULL AND thumbnail IS NOT NULL",
+            f"SELECT id, thumbnail FROM examples WHERE {where} AND thumbnail IS NOT NULL",
             (model,),
         )
         return [(int(r[0]), bytes(r[1])) for r in rows]
 
     def stale_examples(self, model: str) -> list[tuple[int, bytes]]:
         """(example id, thumbnail) of examples embedded by another model, to re-embed."""
-        rows = self._db.query(
-            "SELECT id, thumbnail FROM examples WHERE model != ? AND thumbnail IS NOT NULL",
-            (model,),
-        )
-        return [(int(r[0]), bytes(r[1])) for r in rows]
+        return self._thumbnails("model != ?", model)
 
     # -- changing -----------------------------------------------------------------------
     def teach(

@@ -52,7 +52,6 @@ class ScriptedRecognizer:
         self.threads = threads
         self.classes = label_characters()
         self.unsure_threshold = 0.5
-        self.calls: list[list[Box] | None] = []
 
     def _top(self, first: int, score: float) -> tuple[Candidate, ...]:
         rest = (1.0 - score) / 4
@@ -62,22 +61,23 @@ class ScriptedRecognizer:
             for n, i in enumerate(order)
         )
 
-    def identify(self, rgb, *, whole_image=False, boxes=None, unsure_threshold=None,
-                 matcher=None, path=None) -> PhotoResult:
-        self.calls.append(boxes)
+    def identify(self, rgb, *, whole_image=False, boxes=None, regions=None,
+                 unsure_threshold=None, matcher=None, path=None) -> PhotoResult:
         h, w = rgb.shape[:2]
         threshold = self.unsure_threshold if unsure_threshold is None else unsure_threshold
-        if boxes is None:
-            regions = [
+        if regions is not None:  # an earlier result named again: a given box's answer
+            answers = [(b, self._top(2, 0.64), origin) for b, origin in regions]
+        elif boxes is None:
+            answers = [
                 (Box(w // 10, h // 10, w // 4, h // 3), self._top(0, 0.87), "detected"),
                 (Box(w // 2, h // 2, w // 5, h // 4), self._top(1, 0.31), "detected"),
             ]
         else:
-            regions = [(b, self._top(2, 0.64), "manual") for b in boxes]
+            answers = [(b, self._top(2, 0.64), "manual") for b in boxes]
         figs = tuple(
             Figurine(box=b, top=top, embedding=np.zeros(8, np.float32),
                      decision=decide(top, threshold), origin=origin)
-            for b, top, origin in regions
+            for b, top, origin in answers
         )
         return PhotoResult(path=path, width=w, height=h, figurines=figs)
 

@@ -397,28 +397,16 @@ class PhotoSession(QObject):
         assert item.loaded is not None
         rgb = item.loaded.rgb
         recognizer, matcher, threshold = self.recognizer, self.matcher, self._threshold
-        # Identifying a stale result again keeps the user's boxes (and their origins); a
-        # whole-photo answer stays one, framed the same way.
+        # Identifying a stale result again keeps its boxes and how each was made (the
+        # user's own, a whole photo, or located: those get the second look again).
         old = item.result
-        boxes = [f.box for f in old.figurines] if old is not None else None
-        whole = old is not None and [f.origin for f in old.figurines] == ["whole-image"]
+        regions = [(f.box, f.origin) for f in old.figurines] if old is not None else None
 
         def work() -> PhotoResult:
-            result = recognizer.identify(
-                rgb, boxes=None if whole else boxes, whole_image=whole,
-                unsure_threshold=threshold, matcher=matcher, path=item.path,
+            return recognizer.identify(
+                rgb, regions=regions, unsure_threshold=threshold, matcher=matcher,
+                path=item.path,
             )
-            if old is not None:
-                figs = tuple(
-                    dataclasses.replace(new, origin=prev.origin)
-                    for new, prev in zip(result.figurines, old.figurines, strict=False)
-                )
-                if matcher is not None and all(f.origin == "detected" for f in figs):
-                    # As for a new photo: boxes the locator found may miss a figure the
-                    # user has just taught from photos like this one.
-                    figs = recognizer.second_look(rgb, figs, threshold, matcher)
-                result = dataclasses.replace(result, figurines=figs)
-            return result
 
         self._model_runner.submit(item.id, work, self._on_identified, self._on_identify_failed)
 

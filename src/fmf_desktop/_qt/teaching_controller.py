@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,17 @@ def _user_message(message: str) -> str:
     return message
 
 
+@dataclass(frozen=True)
+class _PendingCorrection:
+    """The result being corrected in the open dialog."""
+
+    crop: Any  # the crop the dialog shows (told from added photos by identity)
+    example: NewExample  # that crop as an example: its embedding is already known
+    # The whole photo behind a located box, taught instead of the box when the user says
+    # the photos show only the figure (the box may be a hand on a close-up).
+    photo: Any | None
+
+
 class TeachingController(QObject):
     library_changed = Signal()
     taught = Signal(str)  # figure name, after a teach or a correction was stored
@@ -68,11 +80,7 @@ class TeachingController(QObject):
         self.teach_dialog: TeachDialog | None = None
         self.library_dialog: LibraryDialog | None = None
         self.collection_view: CollectionView | None = None
-        self._correction_crop: Any = None
-        self._correction_example: NewExample | None = None
-        # The whole photo behind a corrected box, taught instead of the box when the user
-        # says the photos show only the figure (the box may be a hand on a close-up).
-        self._correction_photo: tuple[Any, str] | None = None
+        self._correction: _PendingCorrection | None = None
 
         try:
             self.library = Library(library_path or default_library_path())
@@ -254,13 +262,11 @@ class TeachingController(QObject):
         from fmf_desktop.teaching import crop_for_box
 
         crop = crop_for_box(item.loaded.rgb, fig.box, fig.origin == "whole-image")
-        # The figurine's embedding is already known: the correction needs no inference.
-        self._correction_crop = crop
-        self._correction_example = NewExample(fig.embedding, make_thumbnail(crop),
-                                              f"correction: {item.label}")
-        self._correction_photo = (
-            None if fig.origin == "whole-image"
-            else (item.loaded.rgb, f"correction: {item.label}")
+        self._correction = _PendingCorrection(
+            crop,
+            # The figurine's embedding is already known: the correction needs no inference.
+            NewExample(fig.embedding, make_thumbnail(crop), f"correction: {item.label}"),
+            None if fig.origin == "whole-image" else item.loaded.rgb,
         )
         suggestions = [c for c in fig.top]
         dialog = TeachDialog(known=self._known_characters(), suggestions=suggestions,
@@ -273,7 +279,7 @@ class TeachingController(QObject):
         return dialog
 
     def _forget_correction(self) -> None:
-        self._correction_crop = self._correction_example = self._correction_photo = None
+        self._correction = None
 
     def teach(self, request: TeachRequest) -> bool:
         """Embed and store ``request`` on a worker; results refresh when it is done."""
@@ -287,14 +293,14 @@ class TeachingController(QObject):
         prepared: list[NewExample] = []
         crops = []
         whole_photos = []  # (rgb, source): corrected boxes taught as their whole photo
+        correction = self._correction
         for crop in request.crops:
-            if crop is self._correction_crop and self._correction_example is not None:
-                if request.whole_image and self._correction_photo is not None:
-                    whole_photos.append(self._correction_photo)
-                else:
-                    prepared.append(self._correction_example)
-            else:
+            if correction is None or crop is not correction.crop:
                 crops.append(crop)
+            elif request.whole_image and correction.photo is not None:
+                whole_photos.append((correction.photo, correction.example.source))
+            else:
+                prepared.append(correction.example)
         self._forget_correction()
 
         def work() -> tuple[Any, list[str]]:
