@@ -51,7 +51,7 @@ ISCC_CANDIDATES = (
     r"C:\Program Files\Inno Setup 6\ISCC.exe",
 )
 PLATFORMS = ("linux", "macos", "windows")
-OPENCV_CHOICES = ("auto", "slim", "wheel")
+OPENCV_CHOICES = ("auto", *policy.OPENCV_FLAVOURS)
 
 
 @dataclass
@@ -96,11 +96,7 @@ class Layout:
 
 
 def current_platform() -> str:
-    if sys.platform == "win32":
-        return "windows"
-    if sys.platform == "darwin":
-        return "macos"
-    return "linux"
+    return slim_opencv.platform_name()
 
 
 def package_version() -> str:

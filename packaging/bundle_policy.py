@@ -75,10 +75,12 @@ def check_opencv_source(binaries: Iterable[tuple], opencv: str,
     Guards against freezing the wheel's 74 MB cv2 (and its FFmpeg) when the slim build
     was requested but PyInstaller found the wheel first.
     """
-    sources = [str(e[1]) for e in binaries
-               if _normalise(e[0]).startswith("cv2/") and PurePosixPath(
-                   _normalise(e[0])).name.startswith("cv2")
-               and PurePosixPath(_normalise(e[0])).suffix in (".so", ".pyd")]
+    sources = []
+    for entry in binaries:
+        dest = PurePosixPath(_normalise(entry[0]))
+        if dest.parts[:1] == ("cv2",) and dest.name.startswith("cv2") and dest.suffix in (
+                ".so", ".pyd"):
+            sources.append(str(entry[1]))
     if not sources:
         raise ValueError("no cv2 extension module among the collected binaries")
     if opencv == "slim":

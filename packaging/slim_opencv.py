@@ -68,10 +68,11 @@ def wheel_version() -> str:
     return importlib.metadata.version(DIST_NAME)
 
 
-def platform_name(sys_platform: str = sys.platform) -> str:
-    if sys_platform == "win32":
+def platform_name() -> str:
+    """This machine as build.py names platforms: windows, macos or linux."""
+    if sys.platform == "win32":
         return "windows"
-    if sys_platform == "darwin":
+    if sys.platform == "darwin":
         return "macos"
     return "linux"
 
@@ -197,9 +198,12 @@ def find_slim(version: str | None = None) -> Path | None:
         install = install_dir(version)
     except importlib.metadata.PackageNotFoundError:
         return None
-    if (install / STAMP).is_file() and (python_dir(install) / "cv2" / "__init__.py").is_file():
-        return install
-    return None
+    return install if is_built(install) else None
+
+
+def is_built(install: Path) -> bool:
+    """Did a build finish installing into ``install`` (its stamp is written last)?"""
+    return (install / STAMP).is_file() and (python_dir(install) / "cv2" / "__init__.py").is_file()
 
 
 # -- source --------------------------------------------------------------------------------
@@ -247,7 +251,7 @@ def fetch_sdist(version: str, cache: Path) -> Path:
     return target
 
 
-def unpack_source(sdist: Path, cache: Path, version: str) -> Path:
+def unpack_source(sdist: Path, cache: Path) -> Path:
     """The OpenCV source tree inside the sdist (``<sdist>/opencv``), unpacked once."""
     folder = cache / "src" / sdist.name.removesuffix(".tar.gz")
     source = folder / "opencv"
@@ -332,11 +336,17 @@ def build_dir(version: str) -> Path:
 def build(jobs: int, *, fresh: bool = False) -> Path:
     version = wheel_version()
     install = install_dir(version)
-    if find_slim(version):
+    if is_built(install):
         print(f"slim OpenCV {version} already built: {install}")
         return install
+    missing = missing_tools()
+    if missing:  # before the 90 MB download: build.py --opencv slim comes here directly
+        print(f"not found: {', '.join(missing)}; install them to build the slim OpenCV "
+              "(Debian/Ubuntu: apt-get install cmake nasm; Windows: choco install nasm; "
+              "macOS on Apple silicon needs no nasm)", file=sys.stderr)
+        raise SystemExit(2)
     cache = cache_root()
-    source = unpack_source(fetch_sdist(version, cache), cache, version)
+    source = unpack_source(fetch_sdist(version, cache), cache)
     work = build_dir(version)
     if fresh:
         shutil.rmtree(work, ignore_errors=True)
@@ -393,8 +403,8 @@ def required_cv2_names(src: Path = ROOT / "src") -> set[str]:
     for path in src.rglob("*.py"):
         names.update(re.findall(r"\bcv2\.([A-Za-z_][A-Za-z0-9_]*)",
                                 path.read_text(encoding="utf-8")))
-    names.discard("error")  # an exception class every build has (checked anyway below)
-    return names | {"error"}
+    names.add("error")  # the exception class cv2 raises: every build must have it
+    return names
 
 
 def missing_names(python_path: Path, names: set[str] | None = None) -> list[str]:
@@ -433,12 +443,6 @@ def main(argv: list[str] | None = None) -> int:
             print(option)
         print(f"install: {install_dir()}" + (" (built)" if find_slim() else " (not built)"))
         return 0
-    missing = missing_tools()
-    if missing:
-        print(f"not found: {', '.join(missing)}; install them to build the slim OpenCV "
-              "(Debian/Ubuntu: apt-get install cmake nasm; Windows: choco install nasm; "
-              "macOS on Apple silicon needs no nasm)", file=sys.stderr)
-        return 2
     build(max(1, args.jobs), fresh=args.fresh)
     return 0
 
