@@ -67,6 +67,7 @@ from fmf_desktop.teaching import (  # noqa: E402
     add_missing_views,
     crop_for_box,
     example_from_crop,
+    open_matcher,
     teach_crop,
     view_embeddings,
 )
@@ -140,6 +141,24 @@ def build_index(names, labels, emb, enrol_idx, cal) -> PrototypeIndex:
     return PrototypeIndex(EmbeddingTable(figures, owner, vectors, example), cal)
 
 
+def merged_top(rec, index, emb, probs, q):
+    """(top-5, taught matches) for query photo ``q`` as `identify` merges them: the bundled
+    classes step back for the user's figures on an unfamiliar crop."""
+    taught = index.match(qv(emb, q))
+    bundled = rec.bundled_scores(probs[q], qv(emb, q), taught, rec.unsure_threshold, index)
+    return merge_candidates(rec.top_candidates(bundled), taught), taught
+
+
+def open_split(rng, labels, n_held, k):
+    """Hold ``n_held`` random figures out; enrol ``k`` photos of each other one. Returns
+    (taught figures, enrol rows, query rows)."""
+    figs = np.unique(labels)
+    held = set(rng.choice(figs, size=n_held, replace=False).tolist())
+    taught = set(figs.tolist()) - held
+    enrol, query = draw_split(rng, labels, k, taught)
+    return taught, enrol, query
+
+
 def draw_split(rng, labels, k, taught_figures):
     enrol, query = [], []
     for f in np.unique(labels):
@@ -169,13 +188,8 @@ def closed_set(rec, names, labels, emb, probs, draws, seed):
                 pred = np.array([names.index(index.figures[j].name) for j in sims.argmax(1)])
                 acc_taught.append(float(np.mean(pred == labels[query])))
                 # Merged with the bundled model's classes (what `identify` returns).
-                hits = 0
-                for q in query:
-                    taught = index.match(qv(emb, q))
-                    bundled = rec.bundled_scores(probs[q], qv(emb, q), taught,
-                                                 rec.unsure_threshold, index)
-                    top = merge_candidates(rec.top_candidates(bundled), taught)
-                    hits += top[0].id == names[labels[q]]
+                hits = sum(merged_top(rec, index, emb, probs, q)[0][0].id == names[labels[q]]
+                           for q in query)
                 acc_merged.append(hits / len(query))
             results[(mode, k)] = (acc_taught, acc_merged)
             print(f"  {mode:9s} k={k}: top-1 {100 * np.mean(acc_taught):5.1f}% "
@@ -206,13 +220,10 @@ def fit_logistic(sims: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
 def open_set_scores(names, labels, emb, draws, seed, weight, n_held=3, k=5):
     """Per draw: best taught similarity + correctness for taught and untaught queries."""
     rng = np.random.default_rng(seed)
-    figs = np.unique(labels)
     out = []
     cal = SimilarityCalibration(nearest_weight=weight)
     for _ in range(draws):
-        held = set(rng.choice(figs, size=n_held, replace=False).tolist())
-        taught = set(figs.tolist()) - held
-        enrol, query = draw_split(rng, labels, k, taught)
+        taught, enrol, query = open_split(rng, labels, n_held, k)
         index = build_index(names, labels, emb, enrol, cal)
         sims = index.similarities(qv(emb, query))
         best = sims.max(1)
@@ -290,20 +301,12 @@ def open_set(rec, names, labels, emb, probs, draws, seed):
           f"scale={cal.scale:.3f}, nearest_weight={cal.nearest_weight}, "
           f"within-figure shrinkage {cal.within_figure_shrinkage}")
     rng = np.random.default_rng(seed + 1)
-    figs = np.unique(labels)
     unsure_n = unsure_d = acc_n = acc_d = 0
     for _ in range(draws):
-        held = set(rng.choice(figs, size=3, replace=False).tolist())
-        taught = set(figs.tolist()) - held
-        enrol, query = draw_split(rng, labels, 5, taught)
+        taught, enrol, query = open_split(rng, labels, 3, 5)
         index = build_index(names, labels, emb, enrol, cal)
         for q in query:
-            # As `identify` does: bundled classes step back for a taught match on an
-            # unfamiliar crop.
-            matches = index.match(qv(emb, q))
-            bundled = rec.bundled_scores(probs[q], qv(emb, q), matches, rec.unsure_threshold,
-                                         index)
-            top = merge_candidates(rec.top_candidates(bundled), matches)
+            top, _ = merged_top(rec, index, emb, probs, q)
             known = decide(top, rec.unsure_threshold) == "known"
             if int(labels[q]) in taught:
                 acc_d += 1
@@ -363,42 +366,48 @@ def threshold_by_library(rec, names, labels, emb, draws, seed, shots=(1, 2, 3, 4
                 many_figures_rise=float(c), most_figures=int(fs.max()))
 
 
-def app_path(rec, data: Path, keep: np.ndarray, draws: int, seed: int, whole: bool,
+def app_photos(data: Path, keep: np.ndarray):
+    """(paths, figure names, labels, decoded photos) of the kept photos, for ``app_path``."""
+    paths = [p for p, kept in zip(photo_paths(data), keep, strict=True) if kept]
+    names = sorted({p.parent.name for p in paths})
+    labels = np.array([names.index(p.parent.name) for p in paths])
+    return paths, names, labels, [load_image(p, max_side=1024).rgb for p in paths]
+
+
+def app_path(rec, photos, crops: dict, draws: int, seed: int, whole: bool,
              n_held: int = 3, k: int = 5) -> dict:
     """Through the app's own code: teach k photos of each taught figure with
     ``teach_crop`` into a real library (located box, or with ``whole`` the whole photo,
     as "Photos show only the figure" does), then ``identify`` every other photo as a
     dropped photo is (boxes located, with the second look). A photo counts as named right
     if one of its figurines is the right taught figure, "known"; an untaught figure's
-    photo as "not sure" if none of its figurines is "known"."""
+    photo as "not sure" if none of its figurines is "known". ``crops`` keeps each photo's
+    teach crop across draws (it depends only on the photo and ``whole``)."""
     how = "whole photos" if whole else "the located box (default)"
     print(f"  taught from {how}:")
-    paths = [p for p, kept in zip(photo_paths(data), keep, strict=True) if kept]
-    names = sorted({p.parent.name for p in paths})
-    labels = np.array([names.index(p.parent.name) for p in paths])
-    images = [load_image(p, max_side=1024).rgb for p in paths]
-    key = model_key(rec.model_path)
+    paths, names, labels, images = photos
     rng = np.random.default_rng(seed)
     counts = dict(taught=0, right=0, taught_wrong=0, untaught=0, unsure=0)
     for _ in range(draws):
-        held = set(rng.choice(len(names), size=n_held, replace=False).tolist())
-        enrol, query = draw_split(rng, labels, k, set(range(len(names))) - held)
+        taught, enrol, query = open_split(rng, labels, n_held, k)
         with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "lib.sqlite3") as lib:
+            key = model_key(rec.model_path)
             for i in enrol:
-                crop = teach_crop(rec, images[i], whole_image=whole)
-                lib.teach(names[labels[i]], [example_from_crop(crop, str(paths[i]))], model=key)
-            add_missing_views(lib, rec, key)
-            matcher = LibraryMatcher(lib, key, rec.embedding_size)
+                if (i, whole) not in crops:
+                    crops[i, whole] = teach_crop(rec, images[i], whole_image=whole)
+                example = example_from_crop(crops[i, whole], str(paths[i]))
+                lib.teach(names[labels[i]], [example], model=key)
+            matcher = open_matcher(lib, rec)  # as the app opens it: views, then the index
             for i in query:
                 figs = rec.identify(images[i], matcher=matcher).figurines
                 known = [f.best.id for f in figs if f.decision == "known" and f.best]
-                if int(labels[i]) in held:
-                    counts["untaught"] += 1
-                    counts["unsure"] += not known
-                else:
+                if int(labels[i]) in taught:
                     counts["taught"] += 1
                     counts["right"] += names[labels[i]] in known
                     counts["taught_wrong"] += any(n != names[labels[i]] for n in known)
+                else:
+                    counts["untaught"] += 1
+                    counts["unsure"] += not known
     result = dict(taught_right=counts["right"] / counts["taught"],
                   taught_also_wrong=counts["taught_wrong"] / counts["taught"],
                   untaught_unsure=counts["unsure"] / counts["untaught"])
@@ -559,8 +568,9 @@ def main() -> int:
     app_keep = subsets.get("distinguishable", subsets["as_given"])
     print(f"\n== Through the app: teach 5 photos each with teach_crop, drop the rest on it "
           f"(boxes located, second look); 3 figures held out, {args.app_draws} draws ==")
+    photos_kept, teach_crops = app_photos(args.data, app_keep), {}
     report["app_path"] = {
-        mode: app_path(rec, args.data, app_keep, args.app_draws, args.seed, whole)
+        mode: app_path(rec, photos_kept, teach_crops, args.app_draws, args.seed, whole)
         for mode, whole in (("default", False), ("whole_photo", True))
     }
     report["app_path"]["draws"] = args.app_draws

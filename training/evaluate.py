@@ -191,12 +191,11 @@ def few_shot_check(
     frozen trunk (same embedding recipe: pooled ImageNet features + a trained projection)
     and enrols the 3 held-out characters' validation images through that embedding.
     """
-    holdout = [c for c in cfg.few_shot_holdout if c in classes]
-    seen = [c for c in classes if c not in holdout]
-    if not holdout or len(seen) < 2:
+    split = few_shot_classes(cfg, classes)
+    if split is None:
         return {"skipped": "not enough classes"}
+    holdout, seen = split
     x_train = pooled(load_features(cfg, "train", 1)[0])
-    x_val = pooled(load_features(cfg, "val", 1)[0])
     y_train_all = np.array([r.label for r in train])
     keep = np.isin(y_train_all, seen)
     seen_labels = np.array([seen.index(c) for c in y_train_all[keep]])
@@ -215,9 +214,8 @@ def few_shot_check(
     model.fit((x_train[keep] - mean) / std, seen_labels, batch_size=128, epochs=40, verbose=0)
     embed = keras.Model(inputs, projection)
 
-    y_val = np.array([r.label for r in val])
-    rows = np.flatnonzero(np.isin(y_val, holdout))
-    val_maps = np.asarray(load_features(cfg, "val", 1)[0][rows], np.float32)
+    val_maps, y_held = held_out_maps(cfg, val, holdout)
+    x_held = pooled(val_maps)
 
     def embedding(x: np.ndarray, recipe: str) -> np.ndarray:
         generic = unit_rows(x)
@@ -228,13 +226,30 @@ def few_shot_check(
 
     results = {"held_out": holdout, "k": FEW_SHOT_K}
     for recipe in ("generic", "shipped_recipe"):
-        results[recipe] = prototype_top1(embedding(x_val[rows], recipe), y_val[rows], cfg.seed)
+        results[recipe] = prototype_top1(embedding(x_held, recipe), y_held, cfg.seed)
         if "top1_mean" in results[recipe]:
             log(
                 f"  few-shot ({recipe}, {FEW_SHOT_K}-shot, {len(holdout)} unseen characters): "
                 f"top-1 {results[recipe]['top1_mean']:.3f} +- {results[recipe]['top1_std']:.3f}"
             )
     return results
+
+
+def few_shot_classes(cfg: TrainConfig, classes: list[str]) -> tuple[list[str], list[str]] | None:
+    """(held-out characters, the others) for the few-shot checks; None if too few."""
+    holdout = [c for c in cfg.few_shot_holdout if c in classes]
+    seen = [c for c in classes if c not in holdout]
+    return (holdout, seen) if holdout and len(seen) >= 2 else None
+
+
+def held_out_maps(
+    cfg: TrainConfig, val: list[Record], holdout: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cached trunk activations (float32) and labels of the held-out characters'
+    validation images."""
+    labels = np.array([r.label for r in val])
+    rows = np.flatnonzero(np.isin(labels, holdout))
+    return np.asarray(load_features(cfg, "val", 1)[0][rows], np.float32), labels[rows]
 
 
 def recipe_embedding(

@@ -16,8 +16,13 @@ import json
 import numpy as np
 
 from .config import TrainConfig
-from .evaluate import FEW_SHOT_K, prototype_top1, recipe_embedding
-from .features import load_features
+from .evaluate import (
+    FEW_SHOT_K,
+    few_shot_classes,
+    held_out_maps,
+    prototype_top1,
+    recipe_embedding,
+)
 from .ingest import Record
 from .train import evaluate_logits, pooled, train_upper
 
@@ -27,11 +32,11 @@ def few_shot_through_upper_blocks(
 ) -> dict:
     from .model import build_network
 
-    holdout = [c for c in cfg.few_shot_holdout if c in classes]
-    seen = [c for c in classes if c not in holdout]
-    if not holdout or len(seen) < 2:
+    split = few_shot_classes(cfg, classes)
+    if split is None:
         result: dict = {"skipped": "not enough classes"}
     else:
+        holdout, seen = split
         train_rows = np.flatnonzero([r.label in seen for r in train])
         val_rows = np.flatnonzero([r.label in seen for r in val])
         sub = dataclasses.replace(
@@ -39,14 +44,11 @@ def few_shot_through_upper_blocks(
         )
         net = build_network(sub, len(seen))
         history = train_upper(
-            sub, net, seen, [train[i] for i in train_rows], [val[i] for i in val_rows], log,
-            train_rows=train_rows, val_rows=val_rows,
+            sub, net, seen, train, val, log, train_rows=train_rows, val_rows=val_rows
         )
-        held_rows = np.flatnonzero([r.label in holdout for r in val])
-        features = np.asarray(load_features(cfg, "val", 1)[0][held_rows], np.float32)
+        features, labels = held_out_maps(cfg, val, holdout)
         _, trained = evaluate_logits(net.upper, features)
         embeddings = recipe_embedding(cfg, pooled(features), features, trained)
-        labels = np.array([val[i].label for i in held_rows])
         result = {
             "held_out": holdout,
             "k": FEW_SHOT_K,

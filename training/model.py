@@ -79,15 +79,16 @@ class _Mix(keras.layers.Layer):
         return combined_logits(a, b, self.weight)
 
 
-def unit_vectors(x, axis: int = -1):
-    """``x`` scaled to length ``VECTOR_LENGTH`` along ``axis``: ``x * rsqrt(sum(x**2)) * L``.
+def unit_vectors(x):
+    """``x`` scaled to length ``VECTOR_LENGTH`` along its last axis: ``x * rsqrt(sum(x**2))
+    * L``.
 
     Not ``tf.math.l2_normalize``: the converter turns that (and ``x * rsqrt(...)`` alone)
     into TFLite's L2_NORMALIZATION, whose int8 output has a fixed scale of 1/128, while
     the values of a 768- or 3328-d unit vector are mostly below 0.05, a few steps of it.
     A multiplication's output is quantised with a scale fitted to the range it takes.
     """
-    norm = tf.reduce_sum(tf.square(x), axis=axis, keepdims=True)
+    norm = tf.reduce_sum(tf.square(x), axis=-1, keepdims=True)
     return x * (tf.math.rsqrt(tf.maximum(norm, 1e-12)) * VECTOR_LENGTH)
 
 

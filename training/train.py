@@ -60,7 +60,7 @@ def foreground_weights(maps: np.ndarray) -> np.ndarray:
     border[[0, -1], :] = True
     border[:, [0, -1]] = True
     background = unit_rows(maps[:, border].mean(axis=1))
-    cells = maps / np.linalg.norm(maps, axis=-1, keepdims=True).clip(1e-9)
+    cells = unit_rows(maps.reshape(-1, maps.shape[-1])).reshape(maps.shape)
     cosine = np.einsum("nhwc,nc->nhw", cells, background)
     return np.maximum(1.0 - cosine, FOREGROUND_FLOOR) ** FOREGROUND_POWER
 
@@ -74,13 +74,10 @@ def stripe_features(
     out = np.empty((n, parts * channels), np.float32)
     for lo in range(0, n, batch):
         chunk = features[lo : lo + batch].astype(np.float32)
-        weights = (
-            foreground_weights(chunk)[..., None]
-            if foreground
-            else np.ones((*chunk.shape[:3], 1), np.float32)
-        )
+        if foreground:
+            chunk = chunk * foreground_weights(chunk)[..., None]
         for i, (top, bottom) in enumerate(stripe_bounds(height, parts)):
-            part = unit_rows((chunk[:, top:bottom] * weights[:, top:bottom]).sum(axis=(1, 2)))
+            part = unit_rows(chunk[:, top:bottom].sum(axis=(1, 2)))
             out[lo : lo + batch, i * channels : (i + 1) * channels] = part
     return out
 
@@ -215,9 +212,13 @@ def train_upper(
 ) -> list[dict]:
     """Train the upper blocks on cached activations.
 
-    ``train_rows``/``val_rows``: when ``train``/``val`` are a subset of their split (the
-    few-shot check leaves characters out), the rows of the feature cache they occupy.
+    ``train_rows``/``val_rows``: train on those rows of the ``train``/``val`` splits only
+    (the few-shot check leaves characters out); the feature caches are indexed the same.
     """
+    if train_rows is not None:
+        train = [train[i] for i in train_rows]
+    if val_rows is not None:
+        val = [val[i] for i in val_rows]
     import keras
     import tensorflow as tf
 
