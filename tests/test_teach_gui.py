@@ -120,7 +120,9 @@ def test_a_corrected_box_can_be_taught_as_its_whole_photo(real_window, shared_re
 
     dialog = window.teaching.correct_current()
     dialog.name_edit.setText("My Figure")
+    assert dialog.photo_list.item(0).text() == "this crop"
     dialog.whole_image.setChecked(True)
+    assert dialog.photo_list.item(0).text() == "whole photo"  # what will be taught
     wait_taught(qtbot, window, dialog.accept)
 
     (fig,) = library_of(window).figures()

@@ -79,6 +79,7 @@ class TeachDialog(QDialog):
         crops: Sequence[np.ndarray] = (),
         capture: Callable[[], np.ndarray | None] | None = None,
         correcting: bool = False,
+        whole_photo: np.ndarray | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,7 +88,7 @@ class TeachDialog(QDialog):
         self.setAccessibleName(self.windowTitle())
         self.setAcceptDrops(True)
         em = self.fontMetrics().height()
-        self.resize(em * 34, em * (34 if correcting else 28))
+        self.resize(em * 34, em * (36 if correcting else 28))
         self._known = {c.name.casefold(): c for c in known}
         self._capture = capture
         self._pending = 0
@@ -96,7 +97,7 @@ class TeachDialog(QDialog):
 
         intro = QLabel(
             "Which character is this? Pick one of the suggestions or type the right name. "
-            "The crop is saved as an example, so next time it is recognised."
+            "It is saved as an example, so next time it is recognised."
             if correcting else
             "Give the figure a name and add a few photos of it (3 to 5 from different "
             "angles work best). It is recognised from then on — no retraining needed."
@@ -199,6 +200,11 @@ class TeachDialog(QDialog):
 
         for crop in crops:
             self.add_crop(crop, "this crop" if correcting else "crop")
+        # The corrected box's whole photo: what is taught instead when the photos are said
+        # to show only the figure, so the preview shows that.
+        self._whole_photo = whole_photo
+        self._corrected_item = self.photo_list.item(0) if correcting and crops else None
+        self.whole_image.toggled.connect(self._show_what_is_taught)
         self._update_state()
         self.name_edit.setFocus()
 
@@ -231,6 +237,14 @@ class TeachDialog(QDialog):
         item.setData(Qt.ItemDataRole.UserRole + 1, rgb)
         self.photo_list.addItem(item)
         self._update_state()
+
+    def _show_what_is_taught(self, whole: bool) -> None:
+        item = self._corrected_item
+        if item is None or self._whole_photo is None or self.photo_list.row(item) < 0:
+            return  # nothing to swap, or the user removed that picture
+        rgb = self._whole_photo if whole else item.data(Qt.ItemDataRole.UserRole + 1)
+        item.setIcon(_icon_from_rgb(rgb))
+        item.setText("whole photo" if whole else "this crop")
 
     def capture_frame(self) -> None:
         frame = self._capture() if self._capture is not None else None

@@ -24,7 +24,7 @@ from fmf_desktop._qt.result_actions import ResultActions
 from fmf_desktop._qt.workers import JobRunner
 from fmf_desktop.collection import Collection, CollectionError, default_collection_path
 from fmf_desktop.library import Library, LibraryError, NewExample, default_library_path
-from fmf_desktop.results import CharacterInfo, Figurine
+from fmf_desktop.results import Box, CharacterInfo, Figurine
 
 if TYPE_CHECKING:
     from fmf_desktop._qt.collection_view import CollectionView
@@ -268,10 +268,15 @@ class TeachingController(QObject):
             NewExample(fig.embedding, make_thumbnail(crop), f"correction: {item.label}"),
             None if fig.origin == "whole-image" else item.loaded.rgb,
         )
+        whole_preview = (  # framed as it would be taught
+            None if self._correction.photo is None
+            else crop_for_box(item.loaded.rgb, Box(0, 0, item.loaded.rgb.shape[1],
+                                                   item.loaded.rgb.shape[0]), True)
+        )
         suggestions = [c for c in fig.top]
         dialog = TeachDialog(known=self._known_characters(), suggestions=suggestions,
                              crops=[crop], capture=self.capture, correcting=True,
-                             parent=self.window)
+                             whole_photo=whole_preview, parent=self.window)
         dialog.accepted.connect(lambda: self.teach(dialog.request()))
         dialog.rejected.connect(self._forget_correction)  # let go of the photo's pixels
         self.teach_dialog = dialog
