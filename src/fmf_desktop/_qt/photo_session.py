@@ -53,6 +53,10 @@ class PhotoItem:
     decoding: bool = False
     identifying: bool = False
     history: list[PhotoResult] = field(default_factory=list)
+    # What the identification in flight started from: the taught-figure generation it
+    # used, and the result whose boxes it names again (None the first time).
+    job_generation: int = 0
+    job_base: PhotoResult | None = None
 
     @property
     def done(self) -> bool:
@@ -108,6 +112,9 @@ class PhotoSession(QObject):
         self._loading_threads = threads
         self.recognizer: Any = None
         self.matcher: Any = None  # taught-figure matcher, set by the teaching feature
+        # Bumped whenever taught figures change: an identification that started before
+        # the change named the photo with the old figures and must run again.
+        self._generation = 0
         self.model_state: ModelState = "idle"
         self.model_error = ""
         self.items: list[PhotoItem] = []
@@ -308,12 +315,14 @@ class PhotoSession(QObject):
         self._set_result(item, dataclasses.replace(item.result, figurines=found.figurines))
         item.selected = 0
         self.item_changed.emit(self.index_of(item))
+        self._pump()  # a change to taught figures may have made this photo stale meanwhile
 
     def _on_manual_failed(self, item_id: object, message: str) -> None:
         item = self._by_id(item_id)
         if item is not None:
             item.identifying = False
         self.notice.emit(f"The drawn box could not be identified: {message}")
+        self._pump()
 
     def _on_manual_done(self, item_id: object, found: PhotoResult) -> None:
         item = self._by_id(item_id)
@@ -328,6 +337,7 @@ class PhotoSession(QObject):
         self._set_result(item, dataclasses.replace(item.result, figurines=(*kept, new)))
         item.selected = len(kept)
         self.item_changed.emit(self.index_of(item))
+        self._pump()
 
     def _set_result(self, item: PhotoItem, result: PhotoResult) -> None:
         if item.result is not None:
@@ -399,7 +409,8 @@ class PhotoSession(QObject):
         recognizer, matcher, threshold = self.recognizer, self.matcher, self._threshold
         # Identifying a stale result again keeps its boxes and how each was made (the
         # user's own, a whole photo, or located: those get the second look again).
-        old = item.result
+        old = item.job_base = item.result
+        item.job_generation = self._generation
         regions = [(f.box, f.origin) for f in old.figurines] if old is not None else None
 
         def work() -> PhotoResult:
@@ -415,12 +426,19 @@ class PhotoSession(QObject):
         if item is None:
             return
         item.identifying = False
-        if item.stale and item.result is not None:
-            self._set_result(item, result)  # keep the old boxes undoable
+        if item.result is not item.job_base:
+            # The user changed the boxes while this ran: keep their edit and name it again.
+            item.stale = True
         else:
-            item.result = result
-        item.stale = False
-        item.selected = min(max(item.selected, 0), max(len(result.figurines) - 1, 0))
+            if item.result is not None:
+                self._set_result(item, result)  # keep the old boxes undoable
+            else:
+                item.result = result
+            # Taught figures that changed meanwhile are not in this result yet.
+            item.stale = item.job_generation != self._generation
+        item.job_base = None
+        shown = item.result.figurines if item.result is not None else ()
+        item.selected = min(max(item.selected, 0), max(len(shown) - 1, 0))
         self.item_changed.emit(self.index_of(item))
         self._emit_progress()
         self._evict()
@@ -437,7 +455,9 @@ class PhotoSession(QObject):
         self._pump()
 
     def reidentify_all(self) -> None:
-        """Name every finished photo's boxes again (e.g. after the user taught a figure)."""
+        """Name every photo's boxes again (e.g. after the user taught a figure); one being
+        identified now is identified again when it finishes."""
+        self._generation += 1
         for item in self.items:
             if item.result is not None:
                 item.stale = True

@@ -222,7 +222,9 @@ class TeachingController(QObject):
     def _on_matcher(self, _key: Any, matcher: Any) -> None:
         self.matcher = matcher
         self.session.matcher = matcher
-        if len(matcher.index()):
+        # len() is the index open_matcher built on the worker; index() could rebuild it
+        # here, on the GUI thread, if the library changed meanwhile.
+        if len(matcher):
             self.session.reidentify_all()  # photos named before the library was ready
 
     def _on_job_failed(self, _key: Any, message: str) -> None:
