@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 
 import pytest
@@ -103,3 +104,28 @@ def test_unwritable_location_gives_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(CollectionError, match="Could not open the collection"):
         Collection(blocker / "c.sqlite3")
+
+
+def test_a_collection_in_a_read_only_folder_can_be_viewed_but_not_changed(
+        tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    with Collection(folder / "collection.sqlite3") as col:
+        col.add(MIKU, note="boxed")
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        # A read-only folder as a user sees it (tests run as root, whom chmod won't stop).
+        if mode & os.W_OK and os.path.realpath(path).startswith(str(folder.resolve())):
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    with Collection(folder / "collection.sqlite3") as col:
+        assert col.read_only
+        assert [(i.name, i.note) for i in col.items("boxed")] == [("Hatsune Miku", "boxed")]
+        with pytest.raises(CollectionError, match="read-only"):
+            col.add(GURA)
+        with pytest.raises(CollectionError, match="read-only"):
+            col.set_note(1, "opened")
+        assert col.export_csv(tmp_path / "mine.csv") == 1
+    assert len(Collection(folder / "collection.sqlite3")) == 1

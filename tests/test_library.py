@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import sqlite3
+import unicodedata
 import zipfile
 
 import numpy as np
@@ -157,24 +160,97 @@ def test_importing_a_wrong_file_says_so_and_keeps_the_library(lib, tmp_path, con
     assert [f.examples for f in lib.figures()] == [1]
 
 
-def test_a_bad_figure_inside_an_import_rolls_back_the_whole_import(lib, tmp_path):
-    with Library(tmp_path / "other.sqlite3") as other:
-        other.teach("Miku", [example(1)], model=MODEL)
-        other.export(tmp_path / "x.zip")
-    # Tamper: add a second figure without a name after the good one.
-    with (
-        zipfile.ZipFile(tmp_path / "x.zip") as src,
-        zipfile.ZipFile(tmp_path / "y.zip", "w") as dst,
-    ):
-        doc = json.loads(src.read("library.json"))
-        doc["figures"].append({"name": "", "examples": []})
-        dst.writestr("library.json", json.dumps(doc))
-        for name in src.namelist():
-            if name != "library.json":
-                dst.writestr(name, src.read(name))
-    with pytest.raises(LibraryError, match="needs a name"):
-        lib.import_file(tmp_path / "y.zip")
-    assert lib.figures() == []
+def write_export(path, figures, version=1, thumbnails=None):
+    """An export file as another app (or a damaged copy) might have written it."""
+    doc = {"format": "fmf-library", "version": version, "figures": figures}
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("library.json", json.dumps(doc))
+        for name, data in (thumbnails or {}).items():
+            zf.writestr(name, data)
+    return path
+
+
+def exported(vector, model=MODEL):
+    return {"embedding": base64.b64encode(np.asarray(vector, np.float32).tobytes()).decode(),
+            "model": model, "thumbnail": None, "source": "elsewhere.jpg"}
+
+
+def test_figures_without_a_name_or_a_usable_photo_are_skipped_and_reported(lib, tmp_path):
+    zeros = np.zeros(DIM, np.float32)
+    path = write_export(tmp_path / "x.fmflib", [
+        {"name": "Miku", "examples": [exported(unit(1))]},
+        {"name": "No photos", "examples": []},
+        {"name": "Blank photos", "examples": [exported(zeros), exported(zeros)]},
+        {"name": None, "examples": [exported(unit(2))]},
+        {"name": "", "examples": [exported(unit(3))]},
+        {"name": "\u200b", "examples": [exported(unit(4))]},
+    ])
+    report = lib.import_file(path)
+    assert [(f.name, f.examples) for f in lib.figures()] == [("Miku", 1)]  # no 'None'
+    assert report.figures_added == 1 and report.figures_skipped == 5
+    # The blank photos were not "already present": they were unusable.
+    assert (report.examples_added, report.examples_skipped, report.examples_unusable) == (
+        1, 0, 2)
+    assert "5 figure(s) skipped" in report.summary()
+    assert "2 damaged example(s) skipped" in report.summary()
+
+
+def test_an_export_from_a_newer_app_says_so_even_with_a_text_version(lib, tmp_path):
+    for version in (2, "2.0"):
+        path = write_export(tmp_path / "new.fmflib", [], version=version)
+        with pytest.raises(LibraryError, match="newer version of Find My Figurine"):
+            lib.import_file(path)
+
+
+def test_an_import_with_an_embedding_of_the_wrong_size_never_breaks_matching(lib, tmp_path):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    odd = np.ones(16, np.float32)  # same model key, but not this model's embedding size
+    path = write_export(tmp_path / "odd.fmflib", [
+        {"name": "Odd", "examples": [exported(odd)]},
+        {"name": "Rin", "examples": [exported(unit(2)), exported(odd)]},
+    ])
+    report = lib.import_file(path)
+    assert [(f.name, f.examples) for f in lib.figures()] == [("Miku", 1), ("Rin", 1)]
+    assert (report.examples_added, report.examples_unusable, report.figures_skipped) == (
+        1, 2, 1)
+    table = lib.embedding_table(MODEL)  # no size given: as the CLI's identify asks
+    assert table.matrix.shape == (2, DIM)
+    # A fresh library takes the size most of the file's examples share.
+    with Library(tmp_path / "fresh.sqlite3") as fresh:
+        fresh.import_file(path)
+        assert [(f.name, f.examples) for f in fresh.figures()] == [("Odd", 1), ("Rin", 1)]
+        assert fresh.embedding_table(MODEL).matrix.shape == (2, 16)
+
+
+def test_embedding_table_leaves_out_examples_of_another_size_instead_of_failing(lib):
+    lib.teach("Miku", [example(1), example(2)], model=MODEL)
+    lib.teach("Odd", [NewExample(np.ones(16, np.float32))], model=MODEL)
+    table = lib.embedding_table(MODEL)
+    assert table.matrix.shape == (2, DIM)
+    assert {table.figures[i].name for i in table.owner} == {"Miku"}
+    assert lib.embedding_table(MODEL, 16).matrix.shape == (1, 16)
+
+
+def test_a_damaged_or_absurd_export_file_is_refused_with_a_plain_message(lib, tmp_path):
+    lib.teach("Miku", [example(1)], model=MODEL)
+    lib.export(tmp_path / "good.fmflib")
+    with zipfile.ZipFile(tmp_path / "good.fmflib") as zf:
+        doc = zf.read("library.json")
+    corrupt = tmp_path / "corrupt.fmflib"
+    with zipfile.ZipFile(corrupt, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("library.json", doc)
+    data = bytearray(corrupt.read_bytes())
+    start = data.find(b"library.json") + len("library.json") + 20
+    data[start : start + 30] = b"\xff" * 30  # inside the compressed stream
+    corrupt.write_bytes(bytes(data))
+    deep = tmp_path / "deep.fmflib"
+    with zipfile.ZipFile(deep, "w") as zf:
+        zf.writestr("library.json", '{"format": "fmf-library", "version": 1, "figures": [],'
+                    ' "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    for path in (corrupt, deep):
+        with pytest.raises(LibraryError, match="not a Find My Figurine library export"):
+            lib.import_file(path)
+    assert [f.examples for f in lib.figures()] == [1]
 
 
 def test_database_is_wal_and_versioned(lib):
@@ -329,3 +405,115 @@ def test_an_export_carries_the_extra_views_so_the_other_computer_need_not_remake
     with Library(tmp_path / "third.sqlite3") as third:
         assert third.import_file(tmp_path / "damaged.fmflib").examples_added == 2
         assert len(third.examples_without_views(MODEL)) == 2
+
+
+def test_a_name_typed_another_way_is_the_same_figure_and_invisible_names_are_refused(lib):
+    composed = unicodedata.normalize("NFC", "Renée")
+    decomposed = unicodedata.normalize("NFD", "Renée")
+    assert composed != decomposed  # they only look identical
+    lib.teach(composed, [example(1)], model=MODEL)
+    fig = lib.teach(decomposed, [example(2)], model=MODEL)
+    assert fig.examples == 2 and fig.name == composed
+    assert lib.find(decomposed) == fig
+    assert lib.teach("Renée\u200b", [example(3)], model=MODEL).id == fig.id
+    for invisible in ("\u200b", "\u200b \u2060", "\xa0"):
+        with pytest.raises(LibraryError, match="needs a name"):
+            lib.teach(invisible, [example(4)], model=MODEL)
+    for hidden_code in ("Ab\x00cd", "A\x1b[31mred"):
+        with pytest.raises(LibraryError, match="control characters"):
+            lib.teach(hidden_code, [example(4)], model=MODEL)
+        with pytest.raises(LibraryError, match="control characters"):
+            lib.rename(fig.id, hidden_code)
+    assert [f.name for f in lib.figures()] == [composed]
+
+
+def _pretend_read_only(monkeypatch, folder):
+    """What a read-only folder (or mount) looks like to the app; tests run as root, for
+    whom chmod does not stop writes, so os.access answers as it would for a user."""
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        inside = os.path.realpath(path).startswith(os.path.realpath(folder))
+        if inside and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def test_a_library_in_a_read_only_folder_still_matches_but_refuses_changes(
+        tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    with Library(folder / "library.sqlite3") as lib:
+        lib.teach("Miku", [example(1), example(2)], model=MODEL)
+        lib.export(tmp_path / "backup.fmflib")
+    _pretend_read_only(monkeypatch, folder)
+    with Library(folder / "library.sqlite3") as lib:
+        assert lib.read_only
+        assert [(f.name, f.examples) for f in lib.figures()] == [("Miku", 2)]
+        assert lib.embedding_table(MODEL, DIM).matrix.shape == (2, DIM)
+        for change in (
+            lambda: lib.teach("Rin", [example(3)], model=MODEL),
+            lambda: lib.rename(1, "Hatsune Miku"),
+            lambda: lib.import_file(tmp_path / "backup.fmflib"),
+        ):
+            with pytest.raises(LibraryError, match="read-only"):
+                change()
+        # Not only refused by the app: SQLite itself has the file open read-only.
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            lib._db.conn.execute("DELETE FROM figures")
+        assert lib.export(tmp_path / "elsewhere.fmflib") == 1  # a copy can still be saved
+    monkeypatch.undo()
+    with Library(folder / "library.sqlite3") as lib:
+        assert not lib.read_only and lib.integrity_ok()
+
+
+def test_a_library_that_sqlite_cannot_open_for_writing_is_opened_read_only(
+        tmp_path, monkeypatch):
+    path = tmp_path / "library.sqlite3"
+    with Library(path) as lib:
+        lib.teach("Miku", [example(1)], model=MODEL)
+    real_connect = sqlite3.connect
+
+    def connect(target, *args, **kwargs):
+        if not kwargs.get("uri"):  # the read-write open; file:...?mode=ro still works
+            refused = sqlite3.OperationalError("unable to open database file")
+            refused.sqlite_errorname = "SQLITE_CANTOPEN"
+            raise refused
+        return real_connect(target, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    with Library(path) as lib:
+        assert lib.read_only and [f.name for f in lib.figures()] == ["Miku"]
+
+
+def test_a_read_only_library_of_an_older_format_says_it_cannot_be_upgraded(
+        tmp_path, monkeypatch):
+    path = tmp_path / "library.sqlite3"
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    _pretend_read_only(monkeypatch, tmp_path)
+    with pytest.raises(LibraryError, match="read-only and was made by an older version"):
+        Library(path)
+
+
+@pytest.mark.parametrize("failure", [
+    ("disk I/O error", "SQLITE_IOERR_SHMSIZE"),  # what a full disk gives at start
+    ("database or disk is full", "SQLITE_FULL"),
+])
+def test_a_full_disk_at_start_says_the_disk_may_be_full(tmp_path, monkeypatch, failure):
+    text, code = failure
+
+    def connect(*args, **kwargs):
+        error = sqlite3.OperationalError(text)
+        error.sqlite_errorname = code
+        raise error
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    with pytest.raises(LibraryError, match="disk (may be|is) full") as info:
+        Library(tmp_path / "library.sqlite3")
+    assert "Could not open the figure library" in str(info.value)

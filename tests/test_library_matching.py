@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from fmf_desktop.library import EmbeddingTable, Library, NewExample, TaughtFigure
 from fmf_desktop.matching import LibraryMatcher, PrototypeIndex, SimilarityCalibration, model_key
+from fmf_desktop.teaching import open_matcher
 
 DIM = 128
 MODEL = "m1"
@@ -204,3 +207,45 @@ def test_the_matcher_completes_new_examples_before_it_rebuilds(library):
     # Its own writes don't make the next call rebuild again.
     matcher.index()
     assert len(calls) == 2
+
+
+class _NeverCalledModel:
+    """A model for open_matcher that must not be run: nothing it made could be saved."""
+
+    embedding_size = DIM
+
+    def __init__(self, folder) -> None:
+        self.model_path = folder / "model.tflite"
+        self.model_path.write_bytes(b"stand-in model")
+        self.labels_path = folder / "labels.json"  # absent: default calibration
+        self.crops = 0
+
+    def classify_crops(self, crops):
+        self.crops += len(crops)
+        return [(np.ones(3), np.full(DIM, 0.1, np.float32)) for _ in crops]
+
+
+def test_a_read_only_library_still_recognises_its_taught_figures(tmp_path, monkeypatch):
+    model = _NeverCalledModel(tmp_path)
+    key = model_key(model.model_path)
+    rng = np.random.default_rng(4)
+    photos = cluster(rng, unit(rng.normal(size=DIM)), 2)
+    folder = tmp_path / "data"
+    with Library(folder / "library.sqlite3") as lib:
+        # With thumbnails, so a writable library would have the model make extra views.
+        lib.teach("Miku", [NewExample(p, b"jpeg") for p in photos], model=key)
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        # A read-only data folder as a user sees it (chmod does not stop root's writes).
+        if mode & os.W_OK and os.path.realpath(path).startswith(str(folder.resolve())):
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    with Library(folder / "library.sqlite3") as lib:
+        assert lib.read_only
+        matcher = open_matcher(lib, model)
+        top = matcher.match(photos[0])
+        assert top[0].id == "Miku" and top[0].score > 0.5
+        assert model.crops == 0  # no inference spent on views that could not be stored

@@ -7,19 +7,17 @@ and a damaged collection never stops recognition.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .results import CharacterInfo
-from .storage import Database, StorageError, explain, utc_now
+from .storage import Database, StorageError, explain, utc_now, write_then_replace
 
 COLLECTION_FILENAME = "collection.sqlite3"
+CSV_TEMP_PREFIX = ".fmf-csv-"  # the CSV is written here first, then renamed
 SORT_KEYS = ("added", "name", "franchise", "note")
 CSV_COLUMNS = ("added", "name", "franchise", "character_id", "taught", "note", "shops")
 
@@ -90,6 +88,12 @@ class Collection:
     @property
     def path(self) -> Path:
         return self._db.path
+
+    @property
+    def read_only(self) -> bool:
+        """True when the file could only be opened for reading (read-only folder or
+        file): it can be viewed and exported, and every change raises ``CollectionError``."""
+        return self._db.read_only
 
     @property
     def schema_version(self) -> int:
@@ -183,27 +187,20 @@ class Collection:
     def export_csv(self, path: str | Path, items: Sequence[CollectionItem] | None = None) -> int:
         """Write ``items`` (default: all, oldest first) as CSV; returns the row count."""
         path = Path(path)
+        self._db.refuse_as_export_target(path, "export the collection to")
         rows = self.items() if items is None else list(items)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".fmf-csv-", dir=path.parent)
-            try:
-                # utf-8-sig: spreadsheet apps then read non-ASCII names correctly.
-                with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-                    writer = csv.writer(fh)
-                    writer.writerow(CSV_COLUMNS)
-                    for it in rows:
-                        writer.writerow([
-                            it.added, _spreadsheet_safe(it.name),
-                            _spreadsheet_safe(it.franchise), _spreadsheet_safe(it.character_id),
-                            "yes" if it.taught else "no", _spreadsheet_safe(it.note),
-                            " ".join(url for _, url in it.shops),
-                        ])
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            # utf-8-sig: spreadsheet apps then read non-ASCII names correctly.
+            with write_then_replace(path, CSV_TEMP_PREFIX, encoding="utf-8-sig") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(CSV_COLUMNS)
+                for it in rows:
+                    writer.writerow([
+                        it.added, _spreadsheet_safe(it.name),
+                        _spreadsheet_safe(it.franchise), _spreadsheet_safe(it.character_id),
+                        "yes" if it.taught else "no", _spreadsheet_safe(it.note),
+                        " ".join(url for _, url in it.shops),
+                    ])
         except OSError as exc:
             raise CollectionError(explain(exc, "export the collection to", path)) from exc
         return len(rows)

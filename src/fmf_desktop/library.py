@@ -14,14 +14,15 @@ recognising with the bundled model when the library is unavailable.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import io
 import json
-import os
+import lzma
 import sqlite3
-import tempfile
+import unicodedata
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from .results import CharacterInfo
-from .storage import Database, StorageError, explain, utc_now
+from .storage import Database, StorageError, explain, utc_now, write_then_replace
 
 LIBRARY_FILENAME = "library.sqlite3"
 EXPORT_FORMAT = "fmf-library"
 EXPORT_VERSION = 1
 MAX_NAME = 200
+EXPORT_TEMP_PREFIX = ".fmf-export-"  # the export is written here first, then renamed
 THUMBNAIL_SIZE = 256  # px, longest side; big enough to re-embed at the model's 224 input
 
 # Append-only: never edit a released step; add a new one. Index i upgrades version i -> i+1.
@@ -124,13 +126,31 @@ class ImportReport:
     figures_added: int = 0
     figures_merged: int = 0
     examples_added: int = 0
-    examples_skipped: int = 0
+    examples_skipped: int = 0  # already in the library
+    # Examples that could not be used (damaged, empty, or of another size than the rest
+    # of their model's embeddings) and were left out.
+    examples_unusable: int = 0
+    # Figures left out: no valid name, or not one usable photo.
+    figures_skipped: int = 0
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.figures_added} new figure(s), {self.figures_merged} merged, "
             f"{self.examples_added} example(s) added, {self.examples_skipped} already present"
         )
+        if self.examples_unusable:
+            text += f", {self.examples_unusable} damaged example(s) skipped"
+        if self.figures_skipped:
+            text += (
+                f", {self.figures_skipped} figure(s) skipped (no valid name or no usable"
+                " photo)"
+            )
+        return text
+
+
+# One example read from an export: embedding (None if damaged), thumbnail, the JSON entry
+# and its model key.
+ImportedExample = tuple[np.ndarray | None, bytes | None, dict, str]
 
 
 def default_library_path() -> Path:
@@ -162,13 +182,65 @@ def decode_thumbnail(data: bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
+def _is_invisible(char: str) -> bool:
+    # Whitespace and format characters (zero-width space, direction marks ...).
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def _tidy_text(text: str) -> str:
+    """NFC, single spaces, no invisible characters at either end.
+
+    NFC: the same name typed on another system ("Renée" as e + combining accent) must
+    not become a second, identical-looking figure.
+    """
+    tidy = " ".join(unicodedata.normalize("NFC", str(text)).split())
+    start, end = 0, len(tidy)
+    while start < end and _is_invisible(tidy[start]):
+        start += 1
+    while end > start and _is_invisible(tidy[end - 1]):
+        end -= 1
+    return tidy[start:end]
+
+
 def _clean_name(name: str) -> str:
-    cleaned = " ".join(str(name).split())
+    cleaned = _tidy_text(name)
     if not cleaned:
         raise LibraryError("A figure needs a name.")
+    if any(unicodedata.category(char) == "Cc" for char in cleaned):
+        raise LibraryError(
+            "A figure name cannot contain control characters (invisible codes such as "
+            "NUL or escape); type the name again."
+        )
     if len(cleaned) > MAX_NAME:
         raise LibraryError(f"A figure name can be at most {MAX_NAME} characters long.")
     return cleaned
+
+
+def _clean_franchise(franchise: str) -> str:
+    # Optional and free-form: invisible control codes are dropped rather than refused.
+    return "".join(c for c in _tidy_text(franchise) if unicodedata.category(c) != "Cc")
+
+
+def _export_version(value: object) -> float:
+    """The export's format version; a file without one predates versioning (0).
+
+    Accepts "2.0" as well as 2, so a newer file says "newer version", not "not an export".
+    Raises ValueError/TypeError for anything else.
+    """
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"bad export version {value!r}")
+    return float(value)
+
+
+def _embedding_of(entry: dict) -> np.ndarray | None:
+    """An exported example's embedding, or None when it is damaged."""
+    try:
+        data = base64.b64decode(entry["embedding"], validate=True)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return np.frombuffer(data, np.float32) if data and len(data) % 4 == 0 else None
 
 
 def _normalise(embedding: np.ndarray) -> np.ndarray:
@@ -211,6 +283,12 @@ class Library:
         return self._db.path
 
     @property
+    def read_only(self) -> bool:
+        """True when the file could only be opened for reading (read-only folder or
+        file): taught figures still match, and every change raises ``LibraryError``."""
+        return self._db.read_only
+
+    @property
     def schema_version(self) -> int:
         return self._db.schema_version
 
@@ -250,7 +328,7 @@ class Library:
     def find(self, name: str) -> TaughtFigure | None:
         rows = self._db.query(
             self._FIGURE_SQL + " WHERE f.name = ? COLLATE NOCASE GROUP BY f.id",
-            (" ".join(str(name).split()),),
+            (_tidy_text(name),),
         )
         return self._figure(rows[0]) if rows else None
 
@@ -273,7 +351,11 @@ class Library:
 
     def embedding_table(self, model: str, dim: int | None = None) -> EmbeddingTable:
         """All examples embedded by ``model`` (and of size ``dim`` when given), each
-        followed by its extra views."""
+        followed by its extra views.
+
+        Without ``dim``, the size most of ``model``'s examples share is used; examples of
+        any other size (e.g. from a damaged import) are left out, never a reason to fail.
+        """
         figures = self.figures()
         pos = {f.id: i for i, f in enumerate(figures)}
         rows = self._db.query(
@@ -281,13 +363,16 @@ class Library:
             " ORDER BY figure_id, id",
             (model,),
         )
+        if dim is None:
+            sizes = Counter(len(row[2]) // 4 for row in rows if len(row[2]) % 4 == 0)
+            dim = sizes.most_common(1)[0][0] if sizes else 0
         owners: list[int] = []
         example_ids: list[int] = []
         vectors: list[np.ndarray] = []
         for figure_id, example_id, blob, views_blob in rows:
-            vec = np.frombuffer(blob, dtype=np.float32)
-            if (dim is not None and vec.size != dim) or figure_id not in pos or vec.size == 0:
+            if len(blob) != dim * 4 or figure_id not in pos or dim == 0:
                 continue
+            vec = np.frombuffer(blob, dtype=np.float32)
             views = np.frombuffer(views_blob or b"", dtype=np.float32)
             if views.size % vec.size:
                 views = views[:0]  # not views of this embedding: ignore them
@@ -295,8 +380,7 @@ class Library:
             owners += [pos[figure_id]] * len(block)
             example_ids += [int(example_id)] * len(block)
             vectors.append(block)
-        width = dim if dim is not None else (vectors[0].shape[1] if vectors else 0)
-        matrix = np.vstack(vectors) if vectors else np.zeros((0, width), np.float32)
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, dim), np.float32)
         return EmbeddingTable(
             tuple(figures),
             np.asarray(owners, np.int32),
@@ -331,7 +415,7 @@ class Library:
     ) -> TaughtFigure:
         """Add examples to the figure called ``name`` (created if new), all or nothing."""
         name = _clean_name(name)
-        franchise = " ".join(str(franchise).split())
+        franchise = _clean_franchise(franchise)
         if not examples:
             raise LibraryError(f"Add at least one photo to teach {name!r}.")
         prepared = [(_normalise(e.embedding), e) for e in examples]
@@ -418,7 +502,7 @@ class Library:
             if franchise is not None:
                 conn.execute(
                     "UPDATE figures SET franchise = ? WHERE id = ?",
-                    (" ".join(franchise.split()), figure_id),
+                    (_clean_franchise(franchise), figure_id),
                 )
         figure = self.figure(figure_id)
         assert figure is not None
@@ -461,6 +545,7 @@ class Library:
     def export(self, path: str | Path) -> int:
         """Write the whole library to one zip file; returns the number of figures."""
         path = Path(path)
+        self._db.refuse_as_export_target(path, "export the figure library to")
         figures = self.figures()
         doc: dict[str, object] = {
             "format": EXPORT_FORMAT,
@@ -500,58 +585,47 @@ class Library:
                 }
             )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Written next to the target and renamed, so a failed export never leaves a
-            # half-written file under the name the user chose.
-            fd, tmp = tempfile.mkstemp(prefix=".fmf-export-", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
-                    zf.writestr("library.json", json.dumps(doc, ensure_ascii=False, indent=1))
-                    for name, data in thumbs.items():
-                        zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            with (
+                write_then_replace(path, EXPORT_TEMP_PREFIX) as fh,
+                zipfile.ZipFile(fh, "w") as zf,
+            ):
+                zf.writestr("library.json", json.dumps(doc, ensure_ascii=False, indent=1))
+                for name, data in thumbs.items():
+                    zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
         except OSError as exc:
             raise LibraryError(explain(exc, "export the figure library to", path)) from exc
         return len(figures)
 
     def import_file(self, path: str | Path) -> ImportReport:
-        """Merge an exported library: same-named figures gain the new examples."""
-        path = Path(path)
-        bad = LibraryError(f"{path} is not a Find My Figurine library export.")
-        try:
-            with zipfile.ZipFile(path) as zf:
-                doc = json.loads(zf.read("library.json").decode("utf-8"))
-                if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
-                    raise bad
-                if int(doc.get("version", 0)) > EXPORT_VERSION:
-                    raise LibraryError(
-                        f"{path} was exported by a newer version of Find My Figurine; "
-                        "update the app to import it."
-                    )
-                figures = []
-                for fig in doc["figures"]:
-                    examples = []
-                    for ex in fig.get("examples", []):
-                        vec = np.frombuffer(base64.b64decode(ex["embedding"]), np.float32)
-                        thumb = zf.read(ex["thumbnail"]) if ex.get("thumbnail") else None
-                        examples.append((vec, thumb, ex))
-                    figures.append((fig, examples))
-        except FileNotFoundError as exc:
-            raise LibraryError(f"{path} does not exist.") from exc
-        except OSError as exc:
-            raise LibraryError(explain(exc, "read", path)) from exc
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise bad from exc
+        """Merge an exported library: same-named figures gain the new examples.
 
-        added = merged = ex_added = ex_skipped = 0
+        Figures without a valid name or without one usable photo are skipped, and so
+        are damaged examples; the report counts both.
+        """
+        path = Path(path)
+        figures = self._read_export(path)
+        added = merged = ex_added = ex_present = ex_unusable = figures_skipped = 0
         with self._db.transaction("import into the") as conn:
+            sizes = self._embedding_sizes(conn, figures)
             for fig, examples in figures:
-                name = _clean_name(fig.get("name", ""))
-                franchise = " ".join(str(fig.get("franchise", "")).split())
+                usable = []
+                for vec, thumb, entry, model in examples:
+                    try:
+                        unit = _normalise(vec) if vec is not None else None
+                    except LibraryError:
+                        unit = None
+                    if unit is None or unit.size != sizes.get(model):
+                        ex_unusable += 1
+                        continue
+                    usable.append((unit, thumb, entry, model))
+                try:
+                    name = _clean_name(fig["name"]) if isinstance(fig.get("name"), str) else ""
+                except LibraryError:
+                    name = ""
+                if not name or not usable:
+                    figures_skipped += 1  # a figure with no name or no photo is no use
+                    continue
+                franchise = _clean_franchise(str(fig.get("franchise") or ""))
                 found = conn.execute(
                     "SELECT id, franchise FROM figures WHERE name = ?", (name,)
                 ).fetchone()
@@ -568,17 +642,75 @@ class Library:
                         conn.execute(
                             "UPDATE figures SET franchise = ? WHERE id = ?", (franchise, figure_id)
                         )
-                for vec, thumb, ex in examples:
-                    try:
-                        unit = _normalise(vec)
-                    except LibraryError:
-                        ex_skipped += 1
-                        continue
-                    new = NewExample(unit, thumb, str(ex.get("source", "")), _views_of(ex))
+                for unit, thumb, entry, model in usable:
+                    new = NewExample(unit, thumb, str(entry.get("source", "")), _views_of(entry))
                     n = self._insert_example(
-                        conn, int(figure_id), unit, new, str(ex.get("model", "")),
-                        created=str(ex.get("created") or utc_now()),
+                        conn, int(figure_id), unit, new, model,
+                        created=str(entry.get("created") or utc_now()),
                     )
                     ex_added += n
-                    ex_skipped += 1 - n
-        return ImportReport(added, merged, ex_added, ex_skipped)
+                    ex_present += 1 - n
+        return ImportReport(added, merged, ex_added, ex_present, ex_unusable, figures_skipped)
+
+    @staticmethod
+    def _read_export(path: Path) -> list[tuple[dict, list[ImportedExample]]]:
+        """The figures of an export file and their examples, read and decoded."""
+        bad = LibraryError(
+            f"{path} is not a Find My Figurine library export, or the file is damaged."
+        )
+        try:
+            with zipfile.ZipFile(path) as zf:
+                doc = json.loads(zf.read("library.json").decode("utf-8"))
+                if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
+                    raise bad
+                if _export_version(doc.get("version")) > EXPORT_VERSION:
+                    raise LibraryError(
+                        f"{path} was exported by a newer version of Find My Figurine; "
+                        "update the app to import it."
+                    )
+                figures = []
+                for fig in doc["figures"]:
+                    examples = []
+                    for entry in fig.get("examples") or []:
+                        thumb = zf.read(entry["thumbnail"]) if entry.get("thumbnail") else None
+                        model = str(entry.get("model", ""))
+                        examples.append((_embedding_of(entry), thumb, entry, model))
+                    figures.append((fig, examples))
+        except FileNotFoundError as exc:
+            raise LibraryError(f"{path} does not exist.") from exc
+        except OSError as exc:
+            raise LibraryError(explain(exc, "read", path)) from exc
+        # zlib/lzma errors and EOFError: damaged compressed data; RuntimeError: encrypted
+        # members and RecursionError (absurdly nested JSON); NotImplementedError: an
+        # unknown compression method; the rest: a document of the wrong shape.
+        except (
+            zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError,
+            RuntimeError, NotImplementedError, KeyError, ValueError, TypeError, AttributeError,
+        ) as exc:
+            raise bad from exc
+        return figures
+
+    @staticmethod
+    def _embedding_sizes(
+        conn: sqlite3.Connection, figures: list[tuple[dict, list[ImportedExample]]]
+    ) -> dict[str, int]:
+        """The one embedding size allowed for each model in an import.
+
+        Every example of a model must have the same size or matching fails: the size the
+        library already holds for the model wins, else the size most of the imported
+        examples share.
+        """
+        counts: dict[str, Counter[int]] = {}
+        for _, examples in figures:
+            for vec, _, _, model in examples:
+                if vec is not None:
+                    counts.setdefault(model, Counter())[vec.size] += 1
+        sizes = {}
+        for model, sizes_seen in counts.items():
+            held = conn.execute(
+                "SELECT length(embedding) / 4 FROM examples WHERE model = ?"
+                " GROUP BY length(embedding) ORDER BY COUNT(*) DESC LIMIT 1",
+                (model,),
+            ).fetchone()
+            sizes[model] = int(held[0]) if held else sizes_seen.most_common(1)[0][0]
+        return sizes

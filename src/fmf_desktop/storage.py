@@ -6,6 +6,11 @@ last committed transaction intact), every change inside one explicit transaction
 schema versioned with ``PRAGMA user_version`` plus an ordered list of migrations.
 Low-level ``sqlite3``/``OSError`` failures are turned into one exception type per store
 whose message a user can act on (read-only folder, full disk, newer file format ...).
+
+A store whose file exists but cannot be written (read-only folder or file) is opened
+read-only: recognition and browsing keep working, and every change fails with a
+"read-only" message. Exports are written through ``write_then_replace`` so a failed or
+killed export never leaves a half-written file under the user's chosen name.
 """
 
 from __future__ import annotations
@@ -13,12 +18,26 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import errno
+import os
+import re
+import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 Migration = Sequence[str]  # SQL statements applied together in one transaction
+
+BUSY_TIMEOUT_S = 10.0  # how long to wait for another process's write to finish
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Files SQLite keeps next to a database while it is in use; overwriting one loses data.
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+# An export's temporary file older than this is a leftover of a killed export (writing
+# one takes seconds), so the next export to the same folder removes it.
+STALE_TEMP_AGE_S = 15 * 60
+_TEMP_SUFFIX_CHARS = 8  # random part of a temporary name (tempfile.mkstemp's length too)
 
 
 class StorageError(Exception):
@@ -34,15 +53,29 @@ def explain(exc: BaseException, what: str, path: Path) -> str:
     """A user-facing sentence for a low-level failure while touching ``path``."""
     text = str(exc).lower()
     err = getattr(exc, "errno", None)
-    if err == errno.ENOSPC or "disk is full" in text or "no space" in text:
+    sqlite_code = str(getattr(exc, "sqlite_errorname", "") or "")
+    if (
+        err == errno.ENOSPC
+        or sqlite_code == "SQLITE_FULL"
+        or "disk is full" in text
+        or "no space" in text
+    ):
         reason = "the disk is full. Free some space and try again"
     elif (
         err in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or sqlite_code.startswith("SQLITE_READONLY")
         or "readonly" in text
         or "read-only" in text
         or "permission denied" in text
     ):
         reason = "the folder or file is read-only. Check its permissions"
+    elif sqlite_code.startswith("SQLITE_IOERR") or "disk i/o error" in text:
+        # What SQLite reports when it cannot grow its WAL index (-shm) on a full disk,
+        # which is the usual cause on a desktop; a failing drive reads the same.
+        reason = (
+            "the disk may be full (or the drive reported an error). "
+            "Free some space and try again"
+        )
     elif err in (errno.ENOTDIR, errno.EEXIST) or "not a directory" in text:
         reason = "a file is in the way where a folder is expected"
     elif "unable to open" in text:
@@ -54,6 +87,23 @@ def explain(exc: BaseException, what: str, path: Path) -> str:
     else:
         reason = str(exc) or type(exc).__name__
     return f"Could not {what} {path}: {reason}."
+
+
+def _can_write(path: Path) -> bool:
+    """Whether ``path`` and its folder (where SQLite keeps -wal/-shm) are writable.
+
+    ``os.access`` also answers False on a read-only mount, even for root.
+    """
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _refused_writing(exc: BaseException) -> bool:
+    """Whether opening for writing failed because writing is not allowed there."""
+    sqlite_code = str(getattr(exc, "sqlite_errorname", "") or "")
+    return (
+        sqlite_code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM"))
+        or getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS)
+    )
 
 
 class Database:
@@ -75,28 +125,100 @@ class Database:
         self._kind = kind
         self.lock = threading.RLock()
         self._changes = 0
+        #: True when the file could only be opened for reading; every change then fails.
+        self.read_only = False
+        if self.path.exists() and not _can_write(self.path):
+            self._open_read_only(len(migrations))
+            return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is ever
-            # committed implicitly half-way through a change.
-            self.conn = sqlite3.connect(
-                str(self.path), isolation_level=None, check_same_thread=False, timeout=10
-            )
+            self._open_writable(migrations)
         except (OSError, sqlite3.Error) as exc:
+            if self.path.exists() and _refused_writing(exc):
+                self._open_read_only(len(migrations))
+                return
             raise error(explain(exc, f"open the {kind} at", self.path)) from exc
+
+    def _open_writable(self, migrations: Sequence[Migration]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is ever
+        # committed implicitly half-way through a change.
+        self.conn = sqlite3.connect(
+            str(self.path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+        )
         try:
             self.conn.execute("PRAGMA foreign_keys = ON")
-            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
+            if self._switch_to_wal() != "wal":
                 # e.g. a file system without shared memory support; still transactional.
                 self.conn.execute("PRAGMA journal_mode = DELETE")
             # FULL: a committed change survives even a power cut, not only a killed app;
             # our writes are small and rare, so the extra fsync is not noticeable.
             self.conn.execute("PRAGMA synchronous = FULL")
             self._migrate(migrations)
-        except (OSError, sqlite3.Error) as exc:
+        except BaseException:
             self.conn.close()
-            raise error(explain(exc, f"open the {kind} at", self.path)) from exc
+            raise
+
+    def _switch_to_wal(self) -> str:
+        """``PRAGMA journal_mode = WAL``; returns the journal mode now in use.
+
+        Switching an older rollback-journal file needs it to itself for a moment, and
+        SQLite answers "locked" at once (no busy timeout) while another process that is
+        starting too holds it, so it is retried for as long as the busy timeout.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                return str(self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            except sqlite3.OperationalError as exc:
+                busy = str(getattr(exc, "sqlite_errorname", "")).startswith(
+                    ("SQLITE_BUSY", "SQLITE_LOCKED")
+                )
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def _open_read_only(self, schema_version: int) -> None:
+        """Open the existing file for reading only, or raise the store's error.
+
+        ``mode=ro`` reads a WAL database, committed WAL content included, when its
+        -wal/-shm files exist or can be created. In a read-only folder without them
+        (the app closed cleanly) SQLite cannot make its WAL index, so ``immutable=1``
+        reads the main file, which then holds everything committed.
+        """
+        failure: BaseException | None = None
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                conn = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?{options}",
+                    uri=True,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    timeout=BUSY_TIMEOUT_S,
+                )
+            except sqlite3.Error as exc:
+                failure = exc
+                continue
+            try:
+                # The first read is where SQLite opens the WAL index, so it can fail here.
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as exc:
+                conn.close()
+                failure = exc
+                continue
+            if version != schema_version:
+                conn.close()
+                self._check_not_newer(version, schema_version)
+                raise self._error(
+                    f"The {self._kind} at {self.path} is read-only and was made by an "
+                    "older version of Find My Figurine, so it cannot be upgraded. Make "
+                    "its folder writable and start the app again."
+                )
+            self.conn = conn
+            self.read_only = True
+            return
+        assert failure is not None
+        raise self._error(explain(failure, f"open the {self._kind} at", self.path)) from failure
 
     # -- schema -------------------------------------------------------------------------
     @property
@@ -104,26 +226,49 @@ class Database:
         with self.lock:
             return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def _migrate(self, migrations: Sequence[Migration]) -> None:
-        current = self.schema_version
-        if current > len(migrations):
+    def _check_not_newer(self, current: int, known: int) -> None:
+        if current > known:
             raise self._error(
                 f"The {self._kind} at {self.path} was written by a newer version of "
                 f"Find My Figurine (format {current}; this version reads up to "
-                f"{len(migrations)}). Update the app to use it."
+                f"{known}). Update the app to use it."
             )
-        for version in range(current, len(migrations)):
-            with self.transaction("upgrade the"):
+
+    def _migrate(self, migrations: Sequence[Migration]) -> None:
+        known = len(migrations)
+        current = self.schema_version
+        if current == known:
+            return  # the usual start: nothing to change, no write lock needed
+        self._check_not_newer(current, known)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process starting at the same moment
+            # (first start, the GUI and the CLI) may have migrated while we waited, and
+            # running its steps again would fail ("table already exists").
+            current = self.schema_version
+            self._check_not_newer(current, known)
+            for version in range(current, known):
                 for statement in migrations[version]:
                     self.conn.execute(statement)
-                # PRAGMA user_version is transactional: a crash mid-migration rolls the
-                # version back together with the half-applied statements.
-                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+            # PRAGMA user_version is transactional: a crash mid-migration rolls the
+            # version back together with the half-applied statements.
+            self.conn.execute(f"PRAGMA user_version = {known}")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise
 
     # -- transactions -------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self, what: str = "save to the") -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back and raises a clear error on failure."""
+        if self.read_only:
+            raise self._error(
+                f"Could not {what} {self._kind} at {self.path}: it is open read-only "
+                "because its folder or file cannot be written. Check the permissions, "
+                "then start the app again."
+            )
         with self.lock:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -165,6 +310,114 @@ class Database:
         rows = self.query("PRAGMA integrity_check")
         return len(rows) == 1 and rows[0][0] == "ok"
 
+    def refuse_as_export_target(self, target: Path, what: str) -> None:
+        """Raise the store's error when writing ``target`` would destroy a database.
+
+        That is this store's own file or its -wal/-shm (however the path is spelled),
+        or any other SQLite database such as the other store next to it: an export
+        written there replaces the live file and the data is gone on the next start.
+        """
+        own = [self.path, *(Path(f"{self.path}{suffix}") for suffix in COMPANION_SUFFIXES)]
+        if any(_same_file(target, candidate) for candidate in own) or _is_database_file(
+            target
+        ):
+            raise self._error(
+                f"Could not {what} {target}: that is a database file (such as Find My "
+                "Figurine's own library or collection) and the export would destroy "
+                "it. Choose another file name."
+            )
+
     def close(self) -> None:
         with self.lock, contextlib.suppress(sqlite3.Error):
             self.conn.close()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare where they would be
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def _is_database_file(target: Path) -> bool:
+    """Whether ``target`` is a SQLite database or one of its -wal/-shm/-journal files."""
+    base = target
+    for suffix in COMPANION_SUFFIXES:
+        if target.name.endswith(suffix):
+            base = target.with_name(target.name[: -len(suffix)])
+            break
+    try:
+        with open(base, "rb") as fh:
+            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+# -- writing export files --------------------------------------------------------------
+def remove_stale_temp_files(folder: Path, prefix: str, max_age_s: float = STALE_TEMP_AGE_S) -> int:
+    """Delete our own temporary files (``prefix`` + 8 random characters) older than
+    ``max_age_s`` in ``folder``: leftovers of an export that was killed. Returns how many.
+
+    Only plain files with exactly our name shape are touched, and only old ones, so an
+    export still running in another process keeps its file.
+    """
+    shape = re.compile(re.escape(prefix) + f"[a-z0-9_]{{{_TEMP_SUFFIX_CHARS}}}")
+    cutoff = time.time() - max_age_s
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not shape.fullmatch(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            if (
+                entry.is_file(follow_symlinks=False)
+                and entry.stat(follow_symlinks=False).st_mtime < cutoff
+            ):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
+
+
+def _create_temp_file(folder: Path, prefix: str) -> tuple[int, Path]:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        candidate = folder / f"{prefix}{secrets.token_hex(_TEMP_SUFFIX_CHARS // 2)}"
+        try:
+            # 0o666 filtered by the umask, like any file the user saves (tempfile.mkstemp
+            # would make the export 0o600, unreadable to others who share it).
+            return os.open(candidate, flags, 0o666), candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
+
+
+@contextlib.contextmanager
+def write_then_replace(
+    target: Path, temp_prefix: str, *, encoding: str | None = None
+) -> Iterator[IO[Any]]:
+    """A file object whose content replaces ``target`` only once it is complete.
+
+    Written next to the target and renamed, so a failed export never leaves a half-written
+    file under the name the user chose; binary unless ``encoding`` is given (text, no
+    newline translation). Raises ``OSError``.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(target.parent, temp_prefix)
+    fd, temp = _create_temp_file(target.parent, temp_prefix)
+    try:
+        if encoding is None:
+            fh: IO[Any] = os.fdopen(fd, "wb")
+        else:
+            fh = os.fdopen(fd, "w", encoding=encoding, newline="")
+        with fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())  # an export is a backup: it must survive a power cut
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

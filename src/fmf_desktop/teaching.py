@@ -124,6 +124,8 @@ def add_missing_views(library: Library, model: EmbeddingModel, key: str | None =
     disk) just goes on without them, and an unreadable thumbnail is marked as having
     none instead of being retried on every rebuild.
     """
+    if library.read_only:
+        return 0  # they could not be saved; no point running the model for them
     key = key or current_model_key(model)
     try:
         missing = library.examples_without_views(key)
@@ -157,8 +159,11 @@ def reembed_stale(library: Library, model: EmbeddingModel, key: str | None = Non
     views (one inference batch per thumbnail); returns how many.
 
     Without this, replacing the bundled model would silently make every taught figure
-    unmatchable. Unreadable thumbnails are skipped (those examples stay inactive).
+    unmatchable. Unreadable thumbnails are skipped (those examples stay inactive), and a
+    read-only library is left as it is (nothing could be saved).
     """
+    if library.read_only:
+        return 0
     key = key or current_model_key(model)
     embeddings: list[tuple[int, np.ndarray]] = []
     views: list[tuple[int, np.ndarray]] = []
