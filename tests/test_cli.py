@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from fmf_desktop import __version__, cli
@@ -49,8 +53,9 @@ def test_json_lines_schema_and_exit_1_when_a_file_fails(photos, capsys):
         assert fig["decision"] in ("known", "unsure")
         assert len(fig["top"]) == 5
         for entry in fig["top"]:
-            assert set(entry) == {"id", "name", "franchise", "score"}
+            assert set(entry) == {"id", "name", "franchise", "score", "taught"}
             assert 0.0 <= entry["score"] <= 1.0
+            assert entry["taught"] is False  # no library: bundled characters only
         assert len(fig["shops"]) >= 5
         assert all(set(s) == {"name", "url"} and s["url"].startswith("https://")
                    for s in fig["shops"])
@@ -91,7 +96,7 @@ def test_human_readable_table(photos, capsys):
     code, out, err = _run(["identify", str(shelf), str(broken)], capsys)
     assert code == 1
     assert "shelf.png (1200x800)" in out and "#1 at x=" in out and "%" in out
-    assert "broken.jpg" in err and "error" in err
+    assert err.count("broken.jpg") == 1 and "cannot be read" in err
 
 
 def test_the_table_names_a_whole_photo_answer_without_empty_brackets():
@@ -114,12 +119,28 @@ def test_usage_errors_exit_2(capsys):
     assert "usage" in capsys.readouterr().err
 
 
-def test_photos_without_subcommand_open_the_gui(monkeypatch):
+def test_photos_without_subcommand_open_the_gui(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(cli, "_run_gui", lambda paths: calls.append(paths) or 0)
+    no_extension = tmp_path / "IMG0001"  # an existing file is a photo, extension or not
+    no_extension.write_bytes(b"")
     assert cli.main(["a.jpg", "b.png"]) == 0
     assert cli.main([]) == 0
-    assert calls == [["a.jpg", "b.png"], []]
+    assert cli.main([str(no_extension)]) == 0
+    assert calls == [["a.jpg", "b.png"], [], [str(no_extension)]]
+
+
+def test_an_unknown_word_is_an_unknown_command_not_a_photo(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_run_gui", lambda paths: pytest.fail("opened the window"))
+    for word in ("frobnicate", "identfy"):
+        with pytest.raises(SystemExit) as info:
+            cli.main([word])
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert f"unknown command '{word}'" in err and "identify, teach, live" in err
+    with pytest.raises(SystemExit):
+        cli.main(["identfy", "x.jpg"])
+    assert "did you mean 'identify'?" in capsys.readouterr().err
 
 
 def test_selftest_and_version_via_python_m():
@@ -156,3 +177,109 @@ def test_bundled_sample_is_the_code_drawn_picture(tmp_path):
     shipped = cv2.imread(str(sample_image_path())).astype(int)
     assert fresh.shape == shipped.shape
     assert abs(fresh - shipped).mean() < 2.0
+
+
+def test_a_blank_photo_lists_no_figurines_unless_the_whole_photo_is_asked_for(tmp_path,
+                                                                            capsys):
+    from PIL import Image
+
+    white = tmp_path / "white.png"
+    Image.new("RGB", (800, 600), "white").save(white)
+    transparent = tmp_path / "transparent.png"
+    Image.new("RGBA", (800, 600), (200, 30, 30, 0)).save(transparent)
+    code, out, _ = _run(["identify", "--json", str(white), str(transparent)], capsys)
+    assert code == 0
+    assert [json.loads(line)["figurines"] for line in out.splitlines()] == [[], []]
+    code, out, _ = _run(["identify", str(white)], capsys)
+    assert "white.png (800x600): 0 figurine(s)" in out
+    _, out, _ = _run(["identify", "--json", "--whole-image", str(white)], capsys)
+    (fig,) = json.loads(out)["figurines"]
+    assert fig["box"] == [0, 0, 800, 600] and len(fig["top"]) == 5
+
+
+def test_boxes_stay_inside_a_very_thin_photo(tmp_path, capsys):
+    # 3x3000: the decoded copy is 2 px wide, so a width-based factor made it 3072 tall.
+    ramp = np.linspace(0, 255, 3000, dtype=np.uint8)
+    thin = tmp_path / "thin.png"
+    cv2.imwrite(str(thin), np.repeat(ramp[:, None, None], 3, axis=1).repeat(3, axis=2))
+    _, out, _ = _run(["identify", "--json", "--whole-image", str(thin)], capsys)
+    assert json.loads(out)["figurines"][0]["box"] == [0, 0, 3, 3000]
+
+
+def test_usage_errors_for_thread_counts_and_empty_library_names(tmp_path, capsys,
+                                                                monkeypatch):
+    monkeypatch.setenv("FMF_DATA_DIR", str(tmp_path / "appdata"))
+    photo = str(sample_image_path())
+    for argv in (*(["identify", "--threads", n, photo] for n in ("0", "-3", "65", "two")),
+                 *(["live", "--threads", n, "--source", photo] for n in ("0", "50000")),
+                 ["identify", "--library", "", photo],
+                 ["teach", "--library", "", "--name", "X", photo]):
+        with pytest.raises(SystemExit) as info:
+            cli.main(argv)
+        assert info.value.code == 2, argv
+    err = capsys.readouterr().err
+    assert "must be between 1 and 64" in err and "must name a file" in err
+    assert not (tmp_path / "appdata").exists()  # nothing went to the default library
+
+
+def test_errors_name_the_file_once_and_an_empty_name_is_not_a_folder(tmp_path, capsys):
+    missing = str(tmp_path / "missing.jpg")
+    code, _, err = _run(["identify", missing, ""], capsys)
+    assert code == 1
+    assert err.count("missing.jpg") == 1 and "file not found" in err
+    assert "empty" in err and "folder" not in err
+
+
+def test_json_lines_are_valid_utf8_whatever_the_file_names(tmp_path, photos):
+    shelf, _ = photos
+    try:
+        odd = tmp_path / os.fsdecode(b"bad\xff\xfename.png")  # not UTF-8: Linux allows it
+        odd.write_bytes(shelf.read_bytes())
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    japanese = tmp_path / "フィギュア.png"
+    japanese.write_bytes(shelf.read_bytes())
+    out = io.StringIO()
+    assert cli.identify_paths([str(odd), str(japanese)], as_json=True, out=out) == 0
+    text = out.getvalue().encode("utf-8").decode("utf-8")  # strict: no lone surrogates
+    paths = [json.loads(line)["path"] for line in text.splitlines()]
+    assert os.fsencode(paths[0]) == os.fsencode(str(odd))  # a script can open it again
+    assert paths[1] == str(japanese)
+
+
+def _identify_process(*paths: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "fmf_desktop", "identify", "--json", *map(str, paths)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+def test_a_reader_that_stops_early_ends_identify_quietly(photos):
+    shelf, _ = photos
+    proc = _identify_process(*[shelf] * 40)  # `fmf-desktop identify --json ... | head -1`
+    try:
+        assert json.loads(proc.stdout.readline())["path"] == str(shelf)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_ctrl_c_stops_identify_quietly_with_130(photos):
+    shelf, _ = photos
+    proc = _identify_process(*[shelf] * 200)
+    try:
+        assert json.loads(proc.stdout.readline())["path"] == str(shelf)  # it is running
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err

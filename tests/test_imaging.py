@@ -146,8 +146,12 @@ def test_huge_png_over_pillow_bomb_limit_is_refused_clearly(tmp_path):
     # A 20000x10000 (200 MP) header with tiny compressed data: it must not be decoded.
     im = Image.new("L", (20000, 10000), 0)
     path = _save(tmp_path, "bomb.png", im, optimize=False)
-    with pytest.raises(ImageLoadError, match=r"bomb\.png.*too large"):
+    with pytest.raises(ImageLoadError, match=r"bomb\.png.*too large") as info:
         load_image(path)
+    # One plain sentence with one limit: not Pillow's pixel counts and "DOS attack".
+    message = str(info.value)
+    assert "(200 megapixels)" in message and "the limit is 178 megapixels." in message
+    assert "DOS" not in message and "150" not in message and "exceeds" not in message
 
 
 def test_pasted_bytes(tmp_path):
@@ -198,3 +202,9 @@ def test_folder_and_web_address(tmp_path):
 def test_empty_bytes():
     with pytest.raises(ImageLoadError, match="pasted image.*empty"):
         load_image(b"")
+
+
+def test_an_empty_path_is_not_called_a_folder():
+    with pytest.raises(ImageLoadError) as info:
+        load_image("")
+    assert "empty" in str(info.value) and "folder" not in str(info.value)

@@ -64,6 +64,26 @@ def test_a_missing_source_is_a_clear_error(tmp_path, capsys) -> None:
     assert "gone.avi" in captured.err and "not found" in captured.err
 
 
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.jpg", b"", "Cannot read empty.jpg: the file is empty"),
+    ("notes.jpg", b"hello world, not a jpeg\n", "Cannot read notes.jpg"),
+    ("clip.avi", None, "clip.avi is a folder, not a video file"),
+])
+def test_a_source_that_is_no_video_is_a_clear_error(tmp_path, capsys, name, content,
+                                                    message) -> None:
+    source = tmp_path / name
+    if content is None:
+        source.mkdir()
+    else:
+        source.write_bytes(content)
+    # Text named .jpg used to "play" as a stream without frames (exit 0), a folder was "not
+    # found", and an empty file was only "not a video OpenCV can decode".
+    assert main(["live", "--source", str(source), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+
+
 def test_ctrl_c_stops_quietly_with_130(clip) -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(

@@ -276,3 +276,65 @@ def test_confidences_are_the_models_own_not_sharpened_again(recognizer):
     raw = (raw - o_zero) * o_scale if o_scale else raw
     probs, _ = recognizer.classify_crops([crop])[0]
     np.testing.assert_allclose(probs, raw / raw.sum(), atol=2e-3)
+
+
+def _discs(seed: int = 3) -> np.ndarray:
+    """Coloured discs on a plain background: not blank, and no head for the locator."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    img = np.full((300, 400, 3), (40, 90, 160), np.uint8)
+    for _ in range(6):
+        centre = tuple(int(c) for c in rng.integers(20, 280, 2))
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        cv2.circle(img, centre, int(rng.integers(15, 60)), colour, -1)
+    return img
+
+
+@pytest.mark.parametrize("colour", [(255, 255, 255), (0, 0, 0), (128, 200, 90)])
+def test_a_blank_photo_has_no_figurines_unless_the_whole_photo_is_asked_for(recognizer,
+                                                                          colour):
+    # A little sensor/JPEG noise on one flat colour is still blank.
+    noise = np.random.default_rng(0).integers(-3, 4, (600, 800, 3))
+    blank = np.clip(np.array(colour) + noise, 0, 255).astype(np.uint8)
+    assert recognizer.identify(blank).figurines == ()
+    (whole,) = recognizer.identify(blank, whole_image=True).figurines
+    assert whole.origin == "whole-image"
+
+
+def test_teaching_a_blank_photo_says_why_it_cannot(recognizer):
+    from fmf_desktop.teaching import BlankPhotoError, teach_crop
+
+    blank = np.full((480, 640, 3), 230, np.uint8)
+    with pytest.raises(BlankPhotoError, match="blank"):
+        teach_crop(recognizer, blank)
+    assert teach_crop(recognizer, blank, whole_image=True).box.w == 640  # asked for
+
+
+def test_a_photo_with_nothing_located_is_still_named_as_a_whole(recognizer):
+    (fig,) = recognizer.identify(_discs()).figurines
+    assert fig.origin == "whole-image" and len(fig.top) == 5
+
+
+def test_real_photos_and_the_sample_are_never_taken_for_blank(lego_dir):
+    from fmf_desktop.vision import looks_blank
+
+    photos = sorted(p for p in lego_dir.rglob("*") if p.suffix.lower() in (".jpg", ".png"))
+    assert photos
+    for path in [sample_image_path(), *photos]:
+        assert not looks_blank(load_image(path, max_side=512).rgb), path
+
+
+def test_absurd_thread_counts_do_not_crash_the_process():
+    # The runtime used to take any count; tens of thousands killed the process outright.
+    import subprocess
+    import sys
+
+    code = ("from fmf_desktop.recognition import Recognizer; import numpy as np; "
+            "r = Recognizer(num_threads=50000); "
+            "print(len(r.identify(np.full((64, 64, 3), 9, np.uint8), whole_image=True)"
+            ".figurines))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("1")

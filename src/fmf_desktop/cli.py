@@ -8,14 +8,26 @@ to add one, write ``_register_name(subparsers)`` that adds its parser and sets
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from fmf_desktop import __version__
+from fmf_desktop.library import LibraryError
 from fmf_desktop.library_cli import add_library_option, matcher_for_identify, register_teach
+from fmf_desktop.live.cli import add_threads_option
 from fmf_desktop.live.cli import register as register_live
+
+if TYPE_CHECKING:  # the core pulls in OpenCV and the model runtime; `--help` should not wait
+    from fmf_desktop.imaging import LoadedImage
+    from fmf_desktop.recognition import TaughtMatcher
+    from fmf_desktop.results import Box, Figurine
+    from fmf_desktop.shops import Shop
 
 #: Loading a full-resolution photo buys nothing: locating works on a small copy and the
 #: crops are 224 px. 2048 keeps small far-away heads sharp while a 12 MP JPEG decodes
@@ -36,8 +48,7 @@ def _register_identify(subparsers: argparse._SubParsersAction) -> argparse.Argum
                    help="treat each photo as one crop (skip locating); for cropped photos")
     p.add_argument("--threshold", type=_probability, default=None, metavar="X",
                    help="'not sure' threshold in [0, 1] (default: the model's calibration)")
-    p.add_argument("--threads", type=int, default=2, metavar="N",
-                   help="inference threads (default 2)")
+    add_threads_option(p)
     add_library_option(p)  # taught figures (library_cli.py)
     p.set_defaults(func=cmd_identify)
     return p
@@ -76,12 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status after Ctrl+C, as a shell reports a program ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
+#: Exit status when the reader of our output went away (`| head`): 128 + SIGPIPE, what a
+#: shell with `set -o pipefail` reports for `yes | head`, and distinct from 1 ("a photo
+#: could not be read").
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+    commands = list(parser._subparsers._group_actions[0].choices) if parser._subparsers else []
     first_positional = next((a for a in args_list if not a.startswith("-")), None)
     if first_positional is not None and first_positional not in commands:
+        if _looks_like_a_command(first_positional):
+            parser.error(_unknown_command_message(first_positional, commands))
         # `fmf-desktop PHOTO...`: argparse would reject the photo as an unknown command.
         options = [a for a in args_list if a.startswith("-")]
         photos = [a for a in args_list if not a.startswith("-")]
@@ -90,10 +111,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_gui(photos)
     args = parser.parse_args(args_list)
     if args.selftest:
-        return cmd_selftest(args)
+        return _run_command(cmd_selftest, args)
     if getattr(args, "func", None) is None:
         return _run_gui([])
-    return int(args.func(args))
+    return _run_command(args.func, args)
+
+
+def _looks_like_a_command(word: str) -> bool:
+    """A word that is no file and has no extension is a mistyped subcommand, not a photo
+    (a photo name nearly always has one); otherwise the window opens and reports it."""
+    is_plain_word = not Path(word).suffix and "/" not in word and os.sep not in word
+    return is_plain_word and not os.path.lexists(word)
+
+
+def _unknown_command_message(word: str, commands: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, commands, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (f"unknown command '{word}'{hint}. Commands: {', '.join(commands)}; "
+            "or give photo files to open them in the window")
+
+
+def _run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a subcommand; Ctrl+C and a closed output pipe end it quietly, like Unix tools."""
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        # Changes to a library are transactions, so nothing half-written stays behind.
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `fmf-desktop identify ... | head -1`: the reader left; nothing to report.
+        with contextlib.suppress(OSError):
+            # Python flushes stdout at exit and would complain about the closed pipe.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def gui_main() -> int:
@@ -114,13 +164,26 @@ def _run_gui(paths: list[str]) -> int:
 
 # -- identify ----------------------------------------------------------------------------
 
-def figurine_to_json(fig, scale: float, shops) -> dict:
+def box_in_original(box: Box, image: LoadedImage) -> list[int]:
+    """``box`` (in the decoded pixels) as [x, y, w, h] in the original photo's pixels,
+    inside the photo. Each axis has its own factor: rounding a very thin photo's short
+    side (3 px -> 2) changes its factor a lot more than the long side's."""
+    decoded_h, decoded_w = image.rgb.shape[:2]
+    fx = image.original_width / decoded_w
+    fy = image.original_height / decoded_h
+    x0 = min(max(round(box.x * fx), 0), image.original_width)
+    y0 = min(max(round(box.y * fy), 0), image.original_height)
+    x1 = min(max(round((box.x + box.w) * fx), x0), image.original_width)
+    y1 = min(max(round((box.y + box.h) * fy), y0), image.original_height)
+    return [x0, y0, x1 - x0, y1 - y0]
+
+
+def figurine_to_json(fig: Figurine, image: LoadedImage, shops: list[Shop]) -> dict:
     from fmf_desktop.shops import shop_links
 
-    x, y, w, h = fig.box.as_list()
     best = fig.best
     return {
-        "box": [round(x * scale), round(y * scale), round(w * scale), round(h * scale)],
+        "box": box_in_original(fig.box, image),
         "decision": fig.decision,
         # How the box was made: "detected", "manual" or "whole-image" (also the answer of
         # the second look at a photo whose boxes named no taught figure).
@@ -128,7 +191,10 @@ def figurine_to_json(fig, scale: float, shops) -> dict:
         # False: unlike the bundled model's training drawings, so its classes weren't trusted.
         "familiar": not fig.unfamiliar,
         "top": [
-            {"id": c.id, "name": c.name, "franchise": c.franchise, "score": round(c.score, 4)}
+            # "taught": a figure the user taught, whose id is its name and may equal a
+            # bundled character's id.
+            {"id": c.id, "name": c.name, "franchise": c.franchise,
+             "score": round(c.score, 4), "taught": c.character.taught}
             for c in fig.top
         ],
         "shops": [
@@ -145,7 +211,7 @@ def identify_paths(
     whole_image: bool = False,
     threshold: float | None = None,
     threads: int = 2,
-    matcher=None,
+    matcher: TaughtMatcher | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
@@ -172,23 +238,28 @@ def identify_paths(
         except ImageLoadError as exc:
             failed += 1
             if as_json:
-                print(json.dumps({"path": path, "error": str(exc)}, ensure_ascii=False),
-                      file=out, flush=True)
+                print(_json_line({"path": path, "error": str(exc)}), file=out, flush=True)
             else:
-                print(f"{path}: error: {exc}", file=err, flush=True)
+                print(f"fmf-desktop: {exc}", file=err, flush=True)  # exc names the file
             continue
         result = recognizer.identify(
             image.rgb, whole_image=whole_image, unsure_threshold=threshold,
             matcher=matcher, path=path,
         )
-        figurines = [figurine_to_json(f, image.scale, shops) for f in result.figurines]
+        figurines = [figurine_to_json(f, image, shops) for f in result.figurines]
         if as_json:
-            print(json.dumps({"path": path, "figurines": figurines}, ensure_ascii=False),
-                  file=out, flush=True)
+            print(_json_line({"path": path, "figurines": figurines}), file=out, flush=True)
         else:
             print(format_table(path, image.original_width, image.original_height, figurines),
                   file=out, flush=True)
     return 1 if failed else 0
+
+
+def _json_line(document: dict) -> str:
+    """One JSON line, pure ASCII: valid UTF-8 whatever the file names hold (an undecodable
+    byte in a name is a lone surrogate, escaped as \\udcXX, which Python's os.fsencode
+    turns back into the byte), and printable on any console encoding."""
+    return json.dumps(document, ensure_ascii=True)
 
 
 def format_table(path: str, width: int, height: int, figurines: list[dict]) -> str:
@@ -215,13 +286,20 @@ def format_table(path: str, width: int, height: int, figurines: list[dict]) -> s
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
+    try:
+        matcher = matcher_for_identify(args)
+    except LibraryError as exc:
+        # Only a library named with --library gets here: naming photos without the taught
+        # figures the user asked for would look like an answer, so stop before any.
+        print(f"fmf-desktop identify: {exc}", file=sys.stderr)
+        return 1
     return identify_paths(
         args.paths,
         as_json=args.json,
         whole_image=args.whole_image,
         threshold=args.threshold,
         threads=args.threads,
-        matcher=matcher_for_identify(args),
+        matcher=matcher,
     )
 
 

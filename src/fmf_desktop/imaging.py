@@ -7,6 +7,7 @@ what is wrong, so the GUI and CLI can show it as is and carry on.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,9 @@ def load_image(
     else:
         text = str(source)
         label = name or text
+        if not text:
+            # Path("") is the current folder: it would be reported as "this is a folder".
+            raise ImageLoadError(f"{name or repr(text)}: no file name was given (it is empty)")
         if text.lower().startswith(("http://", "https://", "ftp://")):
             raise ImageLoadError(
                 f"{label}: this is a web address. Save the image to your computer first "
@@ -76,6 +80,8 @@ def load_image(
         return _decode(stream, label, max_side)
     except ImageLoadError:
         raise
+    except Image.DecompressionBombError as exc:  # found while decoding (e.g. a later frame)
+        raise ImageLoadError(_too_many_pixels_message(label, exc)) from exc
     except MemoryError as exc:
         raise ImageLoadError(f"{label}: the image is too large to open") from exc
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad file, not a crash
@@ -100,10 +106,7 @@ def _decode(stream: io.BytesIO | Path, label: str, max_side: int) -> LoadedImage
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(stream)
     except Image.DecompressionBombError as exc:
-        raise ImageLoadError(
-            f"{label}: the image is too large to open safely ({exc}). "
-            "Reduce it to under 150 megapixels."
-        ) from exc
+        raise ImageLoadError(_too_many_pixels_message(label, exc)) from exc
     except UnidentifiedImageError:
         # Pillow cannot read it; OpenCV reads a few variants Pillow does not (for example
         # 16-bit-per-channel RGB TIFFs). Otherwise it is not an image we know.
@@ -130,6 +133,18 @@ def _decode(stream: io.BytesIO | Path, label: str, max_side: int) -> LoadedImage
             if fallback is not None:
                 return rgb_to_loaded(fallback[0], label, fallback[1], fallback[2])
             raise ImageLoadError(f"{label}: the image could not be decoded ({exc})") from exc
+
+
+def _too_many_pixels_message(label: str, exc: Image.DecompressionBombError) -> str:
+    """One sentence with one limit: Pillow's own text names a limit in pixels and calls the
+    file an attack, which is not what a user with a huge panorama needs to read."""
+    # Pillow refuses above twice its MAX_IMAGE_PIXELS; its message is "Image size (N
+    # pixels) exceeds limit of M pixels, could be decompression bomb DOS attack."
+    limit = 2 * (Image.MAX_IMAGE_PIXELS or 0) // _MEGAPIXEL
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    size = f" ({int(found.group(1)) // _MEGAPIXEL} megapixels)" if found else ""
+    return (f"{label}: the image{size} is too large to open safely; the limit is {limit} "
+            "megapixels.")
 
 
 def rgb_to_loaded(rgb: np.ndarray, label: str, width: int, height: int) -> LoadedImage:

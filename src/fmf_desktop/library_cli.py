@@ -8,37 +8,61 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .library import Library, LibraryError, default_library_path
+
+if TYPE_CHECKING:
+    from .matching import LibraryMatcher
 
 LIBRARY_HELP = "taught-figure library file (default: the app's own library)"
 
 
 def add_library_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--library", metavar="FILE", default=None, help=LIBRARY_HELP)
+    parser.add_argument("--library", metavar="FILE", type=_library_file, default=None,
+                        help=LIBRARY_HELP)
+
+
+def _library_file(text: str) -> Path:
+    # An empty value (`--library "$UNSET_VARIABLE"`) would otherwise mean "the default
+    # library", silently teaching into the user's own library.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file, got an empty value")
+    return Path(text).expanduser()
 
 
 def _library_path(args: argparse.Namespace) -> Path:
-    return Path(args.library).expanduser() if args.library else default_library_path()
+    return args.library if args.library is not None else default_library_path()
 
 
-def matcher_for_identify(args: argparse.Namespace, err: TextIO | None = None):
-    """The TaughtMatcher for ``identify``, or None (a warning says why) to use the model only."""
+def matcher_for_identify(args: argparse.Namespace,
+                         err: TextIO | None = None) -> LibraryMatcher | None:
+    """The TaughtMatcher for ``identify``, or None to use the bundled model only.
+
+    A library named with ``--library`` that cannot be used (missing, a folder, damaged,
+    from a newer version) raises LibraryError: the user asked for its figures. The
+    default library is optional: without it, or when it is unusable (a note says why),
+    the bundled model names the photos.
+    """
     from .matching import LibraryMatcher, SimilarityCalibration, model_key
     from .paths import default_labels_path, default_model_path
 
     err = err or sys.stderr
+    path = _library_path(args)
+    explicit = args.library is not None
     try:
-        path = _library_path(args)
+        if path.is_dir():
+            raise LibraryError(f"{path} is a folder, not a figure library file.")
         if not path.is_file():
-            if args.library:  # the user named a file that is not there: say so
-                print(f"fmf-desktop: no figure library at {path}; "
-                      "using the bundled model only", file=err)
-            return None
+            if not explicit:
+                return None  # nothing taught yet
+            raise LibraryError(f"No figure library at {path} (the file does not exist).")
         library = Library(path)
     except LibraryError as exc:
+        if explicit:
+            raise
         print(f"fmf-desktop: {exc} Using the bundled model only.", file=err)
         return None
     import json
@@ -72,17 +96,9 @@ def register_teach(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
 
 def cmd_teach(args: argparse.Namespace, out: TextIO | None = None,
               err: TextIO | None = None) -> int:
-    """0 when every photo was taught; 1 when any photo (or the library) failed."""
-    from .imaging import ImageLoadError, load_image
-    from .recognition import ModelLoadError, Recognizer
-    from .teaching import (
-        add_missing_views,
-        current_model_key,
-        example_from_crop,
-        reembed_stale,
-        teach_crop,
-    )
-
+    """0 when every photo was taught; 1 when any photo (or the library) failed; 130 after
+    Ctrl+C (the library then holds either nothing of this run or all its new examples;
+    extra views that were still being added are completed by the next teach or the app)."""
     out = out or sys.stdout
     err = err or sys.stderr
     if not " ".join(args.name.split()):
@@ -93,40 +109,79 @@ def cmd_teach(args: argparse.Namespace, out: TextIO | None = None,
     except LibraryError as exc:
         print(f"fmf-desktop teach: {exc}", file=err)
         return 1
+    progress = TeachProgress()
     with library:
         try:
-            model = Recognizer()
-        except ModelLoadError as exc:
-            print(f"fmf-desktop teach: {exc}", file=err)
-            return 1
-        key = current_model_key(model)
-        examples, failed = [], 0
-        for photo in args.photos:
-            try:
-                image = load_image(photo, max_side=2048)
-            except ImageLoadError as exc:
-                failed += 1
-                print(f"{photo}: error: {exc} (skipped)", file=err)
-                continue
-            crop = teach_crop(model, image.rgb, whole_image=args.whole_image)
-            if crop.found > 1:
-                print(f"{photo}: {crop.found} figurines found; taught the first one "
-                      f"(box {crop.box.as_list()}). Crop the photo to choose another.",
-                      file=err)
-            examples.append(example_from_crop(crop, str(Path(photo).resolve())))
-        if not examples:
-            print("fmf-desktop teach: no photo could be read; nothing was taught", file=err)
-            return 1
+            return _teach(args, library, progress, out, err)
+        except KeyboardInterrupt:
+            # Every library change is one transaction: an interrupted one rolled back.
+            if progress.taught is None:
+                print("fmf-desktop teach: interrupted; nothing was taught", file=err)
+            else:
+                print(f"fmf-desktop teach: interrupted; {progress.taught!r} was already "
+                      "saved to the library", file=err)
+            return 130
+
+
+@dataclass
+class TeachProgress:
+    """How far ``teach`` got, for an honest message when Ctrl+C stops it."""
+
+    taught: str | None = None  # the figure's name once its examples are saved
+
+
+def _teach(args: argparse.Namespace, library: Library, progress: TeachProgress,
+           out: TextIO, err: TextIO) -> int:
+    from .imaging import ImageLoadError, load_image
+    from .recognition import ModelLoadError, Recognizer
+    from .teaching import (
+        add_missing_views,
+        current_model_key,
+        example_from_crop,
+        reembed_stale,
+        teach_crop,
+    )
+    from .vision import looks_blank
+
+    try:
+        model = Recognizer()
+    except ModelLoadError as exc:
+        print(f"fmf-desktop teach: {exc}", file=err)
+        return 1
+    key = current_model_key(model)
+    examples, failed = [], 0
+    for photo in args.photos:
         try:
-            reembed_stale(library, model, key)
-            before = library.find(args.name)
-            figure = library.teach(args.name, examples, franchise=args.franchise, model=key)
-            add_missing_views(library, model, key)  # here, so `identify` needs no model work
-        except LibraryError as exc:
-            print(f"fmf-desktop teach: {exc}", file=err)
-            return 1
-        added = figure.examples - (before.examples if before else 0)
-        franchise = f" ({figure.franchise})" if figure.franchise else ""
-        print(f"Taught {figure.name!r}{franchise}: {added} new example(s), "
-              f"{figure.examples} in total. Library: {library.path}", file=out)
+            image = load_image(photo, max_side=2048)
+        except ImageLoadError as exc:
+            failed += 1
+            print(f"fmf-desktop teach: {exc} (skipped)", file=err)  # exc names the photo
+            continue
+        if not args.whole_image and looks_blank(image.rgb):
+            failed += 1
+            print(f"fmf-desktop teach: {photo}: the photo is blank, no figurine to teach "
+                  "(skipped)", file=err)
+            continue
+        crop = teach_crop(model, image.rgb, whole_image=args.whole_image)
+        if crop.found > 1:
+            print(f"{photo}: {crop.found} figurines found; taught the first one "
+                  f"(box {crop.box.as_list()}). Crop the photo to choose another.",
+                  file=err)
+        examples.append(example_from_crop(crop, str(Path(photo).resolve())))
+    if not examples:
+        print("fmf-desktop teach: no photo could be used; nothing was taught", file=err)
+        return 1
+    try:
+        reembed_stale(library, model, key)
+        before = library.find(args.name)
+        figure = library.teach(args.name, examples, franchise=args.franchise, model=key)
+        progress.taught = figure.name
+        add_missing_views(library, model, key)  # here, so `identify` needs no model work
+    except LibraryError as exc:
+        print(f"fmf-desktop teach: {exc}", file=err)
+        return 1
+    added = figure.examples - (before.examples if before else 0)
+    franchise = f" ({figure.franchise})" if figure.franchise else ""
+    print(f"Taught {figure.name!r}{franchise}: {added} new example(s), "
+          f"{figure.examples} in total. Library: {library.path}", file=out)
     return 1 if failed else 0

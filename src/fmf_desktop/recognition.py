@@ -26,7 +26,7 @@ from fmf_desktop.results import (
     Origin,
     PhotoResult,
 )
-from fmf_desktop.vision import locate_figurines
+from fmf_desktop.vision import locate_figurines, looks_blank
 
 TOP_K = 5
 #: Extra context around a head box, per side. The locator was trained to frame heads the
@@ -36,6 +36,10 @@ CROP_MARGIN = 0.05
 DEFAULT_UNSURE_THRESHOLD = 0.5
 #: Beside the model: training crops' features for the "looks like the training data" gate.
 FAMILIARITY_FILE = "familiarity.npz"
+#: Most inference threads a Recognizer uses. Far more than any desktop has cores (more
+#: threads than cores only slows the model down), and the runtime crashes the whole
+#: process when asked for tens of thousands.
+MAX_THREADS = 64
 
 
 class ModelLoadError(RuntimeError):
@@ -210,7 +214,8 @@ class Recognizer:
             raise ModelLoadError(f"{self.model_path}: model file not found")
         try:
             self._interpreter = Interpreter(
-                model_path=str(self.model_path), num_threads=max(1, int(num_threads))
+                model_path=str(self.model_path),
+                num_threads=min(max(1, int(num_threads)), MAX_THREADS),
             )
             self._runner = self._interpreter.get_signature_runner("serving_default")
             inputs = self._runner.get_input_details()
@@ -374,8 +379,10 @@ class Recognizer:
         the user.
 
         When locating finds nothing, the whole photo is classified as one crop, so a tight
-        close-up still gets an answer (usually an honest "unsure" for non-figurines). With
-        taught figures, located boxes get a second look (``_second_look``).
+        close-up still gets an answer (usually an honest "unsure" for non-figurines),
+        unless the photo is blank (one flat colour, ``looks_blank``): the model would
+        still name something, with confidence, so there are no figurines. With taught
+        figures, located boxes get a second look (``_second_look``).
         """
         h, w = rgb.shape[:2]
         threshold = self._unsure_threshold if unsure_threshold is None else unsure_threshold
@@ -386,8 +393,9 @@ class Recognizer:
         elif boxes is not None:
             regions = [(b, "manual") for b in boxes]
         else:
-            found = locate_figurines(rgb)
-            regions = [(b, "detected") for b in found] or [(Box(0, 0, w, h), "whole-image")]
+            regions = [(b, "detected") for b in locate_figurines(rgb)]
+            if not regions and not looks_blank(rgb):
+                regions = [(Box(0, 0, w, h), "whole-image")]
         figurines = self._name_regions(rgb, regions, threshold, matcher)
         if matcher is not None:
             figurines = self._second_look(rgb, figurines, threshold, matcher)

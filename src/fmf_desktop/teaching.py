@@ -59,13 +59,23 @@ def crop_for_box(rgb: np.ndarray, box: Box, whole_image: bool) -> np.ndarray:
     return square_crop(rgb, box, THUMBNAIL_SIZE)
 
 
+class BlankPhotoError(ValueError):
+    """A photo of one flat colour: there is no figurine in it to teach."""
+
+
 def teach_crop(model: EmbeddingModel, rgb: np.ndarray, *, whole_image: bool = False) -> TeachCrop:
-    """Pick what to teach from a photo: the top-ranked figurine, else the whole photo."""
+    """Pick what to teach from a photo: the top-ranked figurine, else the whole photo.
+
+    Raises ``BlankPhotoError`` for a blank photo (recognition finds nothing in it), unless
+    the whole photo is asked for.
+    """
     if whole_image:
         crop = crop_for_box(rgb, Box(0, 0, rgb.shape[1], rgb.shape[0]), True)
         (_, emb), = model.classify_crops([crop])
         return TeachCrop(crop, Box(0, 0, rgb.shape[1], rgb.shape[0]), emb, 0)
     result = model.identify(rgb)
+    if not result.figurines:
+        raise BlankPhotoError("the photo is blank (one flat colour): no figurine to teach")
     fig = result.figurines[0]
     whole = fig.origin == "whole-image"
     found = 0 if whole else len(result.figurines)

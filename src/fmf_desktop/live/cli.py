@@ -3,15 +3,14 @@
 Prints one line per tracked figurine at each recognition update, as the stream runs; with
 `--json` each line is `{"t", "track", "box": [x, y, w, h], "id", "name", "score",
 "decision"}` (box in frame pixels, `t` in seconds into the stream).  Stops at the end of
-a file (exit 0) or on Ctrl+C (exit 130, without a traceback).
+a file (exit 0) or on Ctrl+C (exit 130, without a traceback); 141 when the reader of the
+output goes away (`| head`).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import queue
 import signal
 import sys
@@ -36,10 +35,29 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="for video files: recognise every frame, as fast as possible, "
                    "instead of playing the file in real time and skipping frames like a "
                    "camera would (deterministic output for scripts)")
-    p.add_argument("--threads", type=int, default=2, metavar="N",
-                   help="inference threads (default 2)")
+    add_threads_option(p)
     p.set_defaults(func=cmd_live)
     return p
+
+
+def add_threads_option(parser: argparse.ArgumentParser) -> None:
+    """``--threads N`` for the model (here, not in cli.py, which imports this module;
+    ``identify`` uses it too)."""
+    parser.add_argument("--threads", type=_thread_count, default=2, metavar="N",
+                        help="inference threads (default 2)")
+
+
+def _thread_count(text: str) -> int:
+    # Only called when --threads is given, so `--help` does not wait for the model code.
+    from fmf_desktop.recognition import MAX_THREADS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_THREADS}, got {value}")
+    return value
 
 
 def format_line(fig: LiveFigurine, t: float) -> str:
@@ -59,7 +77,8 @@ def _print_update(update: LiveUpdate, as_json: bool, out: TextIO) -> None:
         if fig.character is None:
             continue  # not named yet; it will be in the next update
         if as_json:
-            lines.append(json.dumps(fig.to_json(update.t), ensure_ascii=False))
+            # ASCII: a taught figure's name prints on any console encoding.
+            lines.append(json.dumps(fig.to_json(update.t), ensure_ascii=True))
         else:
             lines.append(format_line(fig, update.t))
     if lines:
@@ -131,9 +150,5 @@ def cmd_live(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         # Ctrl+C is how a user ends a camera stream: exit quietly with the usual code.
         return 130
-    except BrokenPipeError:
-        # `fmf-desktop live ... | head`: the reader left; nothing to report.
-        with contextlib.suppress(OSError):
-            # Python flushes stdout at exit and would complain about the closed pipe.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    # `fmf-desktop live ... | head` (BrokenPipeError) ends quietly in cli.main, with 141
+    # like the other subcommands.

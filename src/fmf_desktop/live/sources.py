@@ -146,6 +146,7 @@ class VideoFileSource(FrameSource):
         self.realtime = realtime
         self.speed = speed
         self._cap: cv2.VideoCapture | None = None
+        self._first_frame: np.ndarray | None = None
         self._fps = 30.0
         self._index = 0
         self._start = 0.0
@@ -155,10 +156,19 @@ class VideoFileSource(FrameSource):
         return self._fps
 
     def open(self) -> None:
+        if self.path.is_dir():
+            raise SourceError(f"{self.path} is a folder, not a video file", "unreadable")
         if not self.path.is_file():
             raise SourceError(f"Video file not found: {self.path}", "not-found")
+        if self.path.stat().st_size == 0:
+            # Say what is wrong, like photos do, rather than "not a video OpenCV can decode".
+            raise SourceError(f"Cannot read {self.path.name}: the file is empty (0 bytes)",
+                              "unreadable")
         cap = cv2.VideoCapture(str(self.path))
-        if not cap.isOpened():
+        # A file FFmpeg opens but cannot decode (text named .jpg, a damaged clip) has no
+        # first frame: say so here instead of playing an empty stream.
+        ok, first = cap.read() if cap.isOpened() else (False, None)
+        if not ok or first is None:
             cap.release()
             hint = "" if has_ffmpeg() else (
                 " (this build reads Motion-JPEG .avi clips only; convert others with "
@@ -169,13 +179,17 @@ class VideoFileSource(FrameSource):
         # Some containers report 0 or absurd rates; 30 is what most cameras deliver.
         self._fps = float(fps) if 1.0 <= fps <= 240.0 else 30.0
         self._cap = cap
+        self._first_frame = first
         self._index = 0
         self._start = time.monotonic()
 
     def read(self) -> Frame | None:
         if self._cap is None:
             raise SourceError(f"{self.name} is not open")
-        ok, bgr = self._cap.read()
+        if self._first_frame is not None:  # read by open() to check the file
+            ok, bgr, self._first_frame = True, self._first_frame, None
+        else:
+            ok, bgr = self._cap.read()
         if not ok or bgr is None:
             return None
         t = self._index / self._fps
@@ -192,6 +206,7 @@ class VideoFileSource(FrameSource):
         return frame
 
     def close(self) -> None:
+        self._first_frame = None
         if self._cap is not None:
             self._cap.release()
             self._cap = None
