@@ -156,10 +156,48 @@ def test_captions_of_overlapping_boxes_do_not_cover_each_other(qtbot):
         ys = sorted(p.y() for p in corners)
         assert all(b - a >= height - 1 for a, b in zip(ys, ys[1:], strict=False)), ys
         canvas.zoom_in()
-    # The selected box keeps its caption at its own corner.
+    # The selected box keeps its caption at its own top-left corner: inside the box, or
+    # just above it where inside would cover the other boxes.
     selected = canvas.box_items[1]
     corner = canvas.mapFromScene(selected.rect().topLeft())
-    assert (corner - canvas.mapFromScene(selected.label.pos())).manhattanLength() <= 2
+    caption = canvas.mapFromScene(selected.label.pos())
+    height = round(selected.label.boundingRect().height())
+    assert abs(caption.x() - corner.x()) <= 2
+    assert min(abs(caption.y() - corner.y()), abs(caption.y() + height - corner.y())) <= 2
+
+
+def test_a_small_box_inside_a_big_one_keeps_its_caption_off_the_big_one(qtbot):
+    """A caption must not sit on another figurine's face: the small box's caption moves
+    out of the big box (here: below both), the big box's stays at its corner."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage
+
+    from fmf_desktop._qt.canvas import PhotoCanvas
+    from fmf_desktop.results import Box, Figurine
+    from tests.support.gui_helpers import ScriptedRecognizer
+
+    canvas = PhotoCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 400)
+    canvas.show()
+    image = QImage(1200, 800, QImage.Format.Format_RGB32)
+    image.fill(0x808080)
+    canvas.set_image(image)
+    recognizer = ScriptedRecognizer()
+    big = Figurine(Box(100, 100, 300, 300), recognizer._top(0, 0.9), np.zeros(4), "known")
+    small = Figurine(Box(90, 280, 90, 110), recognizer._top(1, 0.3), np.zeros(4), "unsure")
+    canvas.set_figurines([big, small], 0)
+
+    def view_rect(item) -> QRectF:
+        return canvas.mapFromScene(item.rect()).boundingRect().toRectF()
+
+    big_item, small_item = canvas.box_items
+    caption = QRectF(canvas.mapFromScene(small_item.label.pos()).toPointF(),
+                     small_item.label.boundingRect().size())
+    overlap = caption.intersected(view_rect(big_item))
+    assert overlap.width() * overlap.height() < 0.2 * caption.width() * caption.height()
+    corner = canvas.mapFromScene(big_item.rect().topLeft())
+    assert (corner - canvas.mapFromScene(big_item.label.pos())).manhattanLength() <= 2
 
 
 def test_right_click_selects_the_box_and_offers_box_actions(scripted_window, tmp_path, qtbot):

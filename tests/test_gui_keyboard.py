@@ -50,6 +50,36 @@ def test_every_control_has_an_accessible_name(scripted_window, tmp_path, qtbot):
     assert unnamed == []
 
 
+def test_shortcuts_dialog_lists_every_key_readably(scripted_window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = {}
+    monkeypatch.setattr(QMessageBox, "information",
+                        lambda parent, title, text: shown.update(text=text))
+    window = scripted_window
+    window.show_shortcuts()
+    rows = dict(window.shortcut_rows())
+    assert rows["Quit"] == "Ctrl+Q"
+    assert "Alt+Left" in rows["Previous photo"] and "Alt+Right" in rows["Next photo"]
+    assert "Ctrl+Plus" in rows["Zoom in"]
+    assert "Ctrl++" not in shown["text"]
+    assert rows["Whole photo is one figure"] == "W"
+    # The name column is padded so "Whole photo is one figure" does not run into "W".
+    assert "padding-right" in shown["text"]
+
+
+def test_about_box_names_the_version(scripted_window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from fmf_desktop import __version__
+
+    shown = {}
+    monkeypatch.setattr(QMessageBox, "about",
+                        lambda parent, title, text: shown.update(text=text))
+    scripted_window.show_about()
+    assert f"version {__version__}" in shown["text"]
+
+
 def test_starting_with_a_photo_opens_it(qtbot, gui_settings, tmp_path):
     window = build_window(gui_settings, ScriptedRecognizer)
     qtbot.addWidget(window)

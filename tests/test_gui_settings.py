@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from fmf_desktop._qt.settings import AppSettings
 from tests.support.gui_helpers import (  # noqa: F401 - fixtures
     WAIT_MS,
     gui_settings,
@@ -14,6 +15,7 @@ from tests.support.gui_helpers import (  # noqa: F401 - fixtures
     scripted_window,
     temp_settings,
     wait_for_result,
+    write_photo,
 )
 
 
@@ -32,7 +34,7 @@ def test_settings_dialog_changes_persist_and_apply(scripted_window, tmp_path, qt
     dialog.new_name.setText("My Local Shop")
     dialog.new_template.setText("https://shop.example/find?q={query}")
     assert dialog.add_custom_shop()
-    dialog.threshold.setValue(0.9)
+    dialog.threshold.setValue(90)  # percent, as the dialog shows it
     dialog.threads.setValue(1)
     dialog.accept()
 
@@ -68,10 +70,36 @@ def test_bad_custom_shop_is_explained_and_not_added(scripted_window):
 
 def test_default_threshold_comes_from_the_model(scripted_window):
     dialog = scripted_window.open_settings()
-    assert dialog.threshold.value() == 0.0
-    assert dialog.threshold.text() == "Model default (0.50)"
+    assert dialog.threshold.value() == 0
+    # A percentage, like every confidence the app shows.
+    assert dialog.threshold.text() == "Model default (50%)"
     dialog.reject()
     assert scripted_window.settings.unsure_threshold() is None
+
+
+def test_settings_that_cannot_be_saved_are_reported_once(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from tests.support.gui_helpers import ScriptedRecognizer, open_window
+
+    # The settings file's folder cannot be created (a file is in the way): like a
+    # read-only settings folder, except that it also holds for root.
+    blocker = tmp_path / "not a folder"
+    blocker.write_text("")
+    settings = AppSettings(QSettings(str(blocker / "settings.ini"),
+                                     QSettings.Format.IniFormat))
+    window = open_window(qtbot, settings, lambda threads: ScriptedRecognizer(threads))
+    assert window.message_bar.text() == ""
+    dialog = window.open_settings()
+    dialog.threads.setValue(1)
+    dialog.accept()
+    text = window.message_bar.text()
+    assert "preferences cannot be saved" in text.lower()
+    window.message_bar.close_button.click()
+    window.open_paths([str(write_photo(tmp_path / "a.png"))])  # recent list: not saved either
+    wait_for_result(qtbot, window)
+    assert window.message_bar.text() == "", "said once, not after every change"
+    window.session.wait_idle(WAIT_MS)
 
 
 def test_damaged_settings_fall_back_to_defaults(tmp_path):

@@ -145,6 +145,19 @@ def test_corrupt_file_shows_an_error_and_the_window_keeps_working(scripted_windo
     assert window.pages.currentWidget() is window.error_view
 
 
+def test_a_damaged_file_is_explained_in_plain_words(scripted_window, tmp_path, qtbot):
+    window = scripted_window
+    broken = tmp_path / "broken-figure.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    window.open_paths([str(broken)])
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.error_view, timeout=WAIT_MS)
+    view = window.error_view
+    # The decoder's words ("Truncated File Read") are a detail, not the sentence.
+    assert view.message.text().endswith("broken-figure.jpg: the file is incomplete or damaged")
+    assert "Truncated" not in view.message.text()
+    assert view.details.isVisible() and "Truncated File Read" in view.details.text()
+
+
 def test_paste_an_image_from_the_clipboard(scripted_window, qtbot):
     window = scripted_window
     image = QImage(320, 240, QImage.Format.Format_RGB32)
@@ -229,6 +242,88 @@ def test_recent_files_menu_reopens_photos_and_drops_missing_ones(scripted_window
     entries[0].trigger()
     assert "no longer exists" in window.message_bar.text()
     assert window.settings.recent_files() == []
+
+
+def test_a_startup_warning_stays_when_photos_are_opened(qtbot, gui_settings, tmp_path,
+                                                       monkeypatch):
+    # An unusable library: its file is a folder. The window warns at startup...
+    data = tmp_path / "data"
+    (data / "library.sqlite3").mkdir(parents=True)
+    monkeypatch.setenv("FMF_DATA_DIR", str(data))
+    window = open_window(qtbot, gui_settings, lambda threads: ScriptedRecognizer(threads))
+    warning = window.message_bar.text()
+    assert warning, "the unusable library is reported"
+    # ...and the warning is still there after opening a photo (as with `fmf-desktop PHOTO`).
+    window.open_paths([str(write_photo(tmp_path / "shelf.png"))])
+    wait_for_result(qtbot, window)
+    assert window.message_bar.text() == warning
+    # A notice about one action covers it for a while; the next photo clears the notice
+    # and the warning shows again, until the user closes it.
+    QGuiApplication.clipboard().setText("just some words")
+    window.paste_action.trigger()
+    assert "no image" in window.message_bar.text()
+    window.open_paths([str(write_photo(tmp_path / "second.png", seed=1))])
+    assert window.message_bar.text() == warning
+    window.message_bar.close_button.click()
+    assert window.message_bar.text() == ""
+    window.session.wait_idle(WAIT_MS)
+
+
+class CountingMime(QMimeData):
+    """Mime data that counts how often the dropped picture itself is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.image_requests = 0
+
+    def retrieveData(self, mime_type, preferred_type):  # noqa: N802 - Qt override
+        if mime_type == "application/x-qt-image":
+            self.image_requests += 1
+        return super().retrieveData(mime_type, preferred_type)
+
+
+def test_dragging_over_the_window_neither_lists_folders_nor_decodes(scripted_window,
+                                                                     tmp_path, monkeypatch):
+    import fmf_desktop._qt.input_sources as input_sources
+    import fmf_desktop._qt.main_window as main_window
+
+    listed = []
+    real_expand = input_sources.expand_paths
+
+    def counting_expand(paths):
+        listed.append(paths)
+        return real_expand(paths)
+
+    monkeypatch.setattr(input_sources, "expand_paths", counting_expand)
+    monkeypatch.setattr(main_window, "expand_paths", counting_expand)
+    window = scripted_window
+    folder = tmp_path / "shelf photos"
+    folder.mkdir()
+    for name in ("a.png", "b.png"):
+        write_photo(folder / name)
+    pos = QPoint(window.width() // 2, window.height() // 2)
+    mime = file_mime(folder)  # kept in a variable: the event does not own it
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    assert listed == [], "drag-enter must not list the folder"
+    assert "folder" in window.statusBar().currentMessage()
+    assert drop(window, mime)  # drag-enter again, then the drop: listed once, on the drop
+    assert len(listed) == 1
+    assert [it.label for it in window.session.items] == ["a.png", "b.png"]
+
+    # Pasted/dropped picture data: converted on the drop only, not while dragging.
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor("#6a8caf"))
+    mime = CountingMime()
+    mime.setImageData(image)
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    assert mime.image_requests == 0
+    assert window.statusBar().currentMessage() == "Release to open 1 photo"
 
 
 def test_dropping_a_folder_queues_the_photos_in_it(scripted_window, tmp_path, qtbot):

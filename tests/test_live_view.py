@@ -258,6 +258,44 @@ def test_camera_mode_in_the_window_opens_and_releases(qtbot, tmp_path) -> None:
     window.session.wait_idle(WAIT_MS)
 
 
+def test_photo_tools_rest_in_camera_mode_and_no_camera_leads_back(qtbot, tmp_path) -> None:
+    """The photo is hidden in camera mode: its tools and queue position go quiet, and the
+    "No camera found" page has its own way back to the photos."""
+    from tests.support.gui_helpers import (
+        ScriptedRecognizer,
+        open_window,
+        temp_settings,
+        wait_for_result,
+        write_photo,
+    )
+
+    window = open_window(qtbot, temp_settings(tmp_path),
+                         lambda threads: ScriptedRecognizer(threads))
+    window.open_paths([str(write_photo(tmp_path / f"p{i}.png", seed=i)) for i in range(2)])
+    wait_for_result(qtbot, window)
+    photo_tools = [window.draw_action, window.whole_photo_action, window.fit_action,
+                   window.zoom_in_action, window.next_action]
+    assert all(a.isEnabled() for a in photo_tools)
+    assert window.position_label_action.isVisible()
+
+    window.camera_action.trigger()
+    page = window.camera_page
+    assert window.pages.currentWidget() is page
+    assert not any(a.isEnabled() for a in photo_tools)
+    assert not window.position_label_action.isVisible()  # no "Photo 1 of 2" over a camera
+    if page.watcher.cameras:
+        pytest.skip("this machine has a camera; the no-camera state cannot be shown")
+    qtbot.waitUntil(lambda: page.state == "no-camera", timeout=WAIT_MS)
+    assert page.message.back_button.isVisible()
+    page.message.back_button.click()
+    assert window.pages.currentWidget() is window.splitter
+    assert not window.camera_action.isChecked()
+    assert all(a.isEnabled() for a in photo_tools)
+    assert window.position_label_action.isVisible()
+    assert not page.is_running()
+    window.session.wait_idle(WAIT_MS)
+
+
 def test_a_frozen_frame_can_be_kept_as_a_photo(qtbot, tmp_path, shelf_clip,
                                                artifacts_dir) -> None:
     from tests.support.gui_helpers import (

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 class CameraMessage(QWidget):
     open_video_requested = Signal()
     retry_requested = Signal()
+    back_requested = Signal()  # leave camera mode for the photos
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,10 +36,17 @@ class CameraMessage(QWidget):
         self.open_button = QPushButton("Open a &video file…")
         self.open_button.setAccessibleName("Open a video file")
         self.open_button.clicked.connect(self.open_video_requested)
+        # Without a picture there is nothing to do here but fix the camera or leave: a way
+        # back that does not need the Camera toggle in the toolbar.
+        self.back_button = QPushButton("&Back to photos")
+        self.back_button.setAccessibleName("Back to photos")
+        self.back_button.setToolTip("Leave camera mode (Ctrl+K)")
+        self.back_button.clicked.connect(self.back_requested)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.back_button)
         buttons.addStretch(1)
 
         layout = QVBoxLayout(self)

@@ -70,6 +70,7 @@ class CameraPage(QWidget):
     state_changed = Signal(str)  # no-camera, opening, live, disconnected, error, ended, frozen
     frozen_result = Signal(object)  # PhotoResult of a frozen frame
     keep_requested = Signal(object)  # HxWx3 RGB ndarray of the frozen frame
+    back_requested = Signal()  # "Back to photos" on the no-camera/error page
 
     def __init__(
         self,
@@ -162,6 +163,7 @@ class CameraPage(QWidget):
         self.message = CameraMessage()
         self.message.open_video_requested.connect(self.open_video_dialog)
         self.message.retry_requested.connect(self.retry)
+        self.message.back_requested.connect(self.back_requested)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.message)
@@ -592,4 +594,5 @@ def install_camera_mode(window: Any) -> CameraPage:
     window.set_camera_widget(page)
     session.model_state_changed.connect(page.refresh_engine)
     page.keep_requested.connect(keep)
+    page.back_requested.connect(lambda: window.toggle_camera(False))
     return page

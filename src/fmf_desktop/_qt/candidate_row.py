@@ -2,11 +2,55 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
+from fmf_desktop._qt.secondary_text import mark_secondary
 from fmf_desktop.results import Candidate
+
+
+class ElidedLabel(QLabel):
+    """One line of text that ends in "…" when narrower than the text, instead of asking
+    its layout for the full width (which pushes the row out of the results panel)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full_text = text
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        super().setText(text)
+
+    def full_text(self) -> str:
+        return self._full_text
+
+    def is_elided(self) -> bool:
+        return self.text() != self._full_text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self._full_text = text
+        self.updateGeometry()
+        self._elide()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full_text) + margins.left() \
+            + margins.right() + 2
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        # Room for a couple of letters and the ellipsis.
+        width = min(self.sizeHint().width(), self.fontMetrics().horizontalAdvance("Mm…"))
+        return QSize(width, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        available = self.contentsRect().width()
+        shown = self.fontMetrics().elidedText(
+            self._full_text, Qt.TextElideMode.ElideRight, max(0, available))
+        super().setText(shown)
 
 
 class CandidateRow(QFrame):
@@ -23,14 +67,19 @@ class CandidateRow(QFrame):
         self.setAccessibleName(
             f"Match {rank}: {candidate.name}, {candidate.franchise}, {percent} percent"
         )
-        self.setToolTip("Show shop links for this character")
+        # The tooltip carries the full name and franchise: either may be cut short.
+        full = f"{candidate.name} ({candidate.franchise})" if candidate.franchise \
+            else candidate.name
+        self.setToolTip(f"{full}\nClick to show shop links for this character")
 
-        self.name_label = QLabel(f"{rank}. {candidate.name}")
+        self.name_label = ElidedLabel(f"{rank}. {candidate.name}")
         font = self.name_label.font()
         font.setBold(rank == 1)
         self.name_label.setFont(font)
-        self.franchise_label = QLabel(candidate.franchise)
-        self.franchise_label.setEnabled(False)  # greyed: secondary information
+        self.franchise_label = ElidedLabel(candidate.franchise)
+        self.franchise_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        mark_secondary(self.franchise_label)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setValue(round(candidate.score * 1000))
@@ -44,7 +93,11 @@ class CandidateRow(QFrame):
         layout.setContentsMargins(margin, margin, margin, margin)
         layout.setVerticalSpacing(2)
         layout.addWidget(self.name_label, 0, 0)
-        layout.addWidget(self.franchise_label, 0, 1, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.franchise_label, 0, 1)
+        # Spare width goes to the name, pushing the franchise to the right edge; when
+        # there is too little, both end in "…" (the tooltip has them in full).
+        self.name_label.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                      QSizePolicy.Policy.Preferred)
         layout.addWidget(self.bar, 1, 0, 1, 2)
         self.set_checked(False)
 

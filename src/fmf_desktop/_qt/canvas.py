@@ -37,6 +37,15 @@ ZOOM_STEP = 1.25
 MIN_BOX_SIDE = 8  # image pixels; smaller drags are treated as clicks
 
 
+def _covered_area(rect: QRectF, others: Sequence[QRectF]) -> float:
+    """How much of the other boxes ``rect`` covers, in square view pixels."""
+    total = 0.0
+    for other in others:
+        overlap = rect.intersected(other)
+        total += max(0.0, overlap.width()) * max(0.0, overlap.height())
+    return total
+
+
 class PhotoCanvas(QGraphicsView):
     figurine_selected = Signal(int)  # index into the figurines, -1 for none
     box_drawn = Signal(object)  # Box in image pixels
@@ -155,15 +164,28 @@ class PhotoCanvas(QGraphicsView):
 
         Captions keep their on-screen size at every zoom, so overlaps depend on the zoom
         and are resolved in view pixels. The selected box's caption is placed first so
-        it stays at its corner.
+        it stays at its corner. A caption that would sit on another box (a small box
+        inside or next to a bigger one) goes above or below its own box instead, where
+        that covers less of the other boxes: it must not hide another figurine's face.
         """
         placed: list[QRectF] = []
         order = sorted(self._boxes, key=lambda b: (b.index != self._selected, b.index))
+        view_boxes = {b.index: self.mapFromScene(b.rect()).boundingRect().toRectF()
+                      for b in self._boxes}
         for item in order:
-            rect = item.rect()
-            anchor = self.mapFromScene(rect.topLeft())
+            own = view_boxes[item.index]
+            others = [r for i, r in view_boxes.items() if i != item.index]
             size = item.label.boundingRect().size()
-            spot = QRectF(anchor.x(), anchor.y(), size.width(), size.height())
+            spots = [  # in order of preference
+                QRectF(own.topLeft(), size),  # inside, at the top-left corner
+                QRectF(own.left(), own.top() - size.height(), size.width(), size.height()),
+                QRectF(own.left(), own.bottom() + 1, size.width(), size.height()),
+            ]
+            # Grazing another box's edge is fine (it happens with neighbours at small
+            # zooms); moving off the corner is for captions that would sit on a face.
+            # min() keeps the first of equals: the corner unless another spot is better.
+            grazing = 0.2 * size.width() * size.height()
+            spot = min(spots, key=lambda r: max(0.0, _covered_area(r, others) - grazing))
             for _ in range(len(placed) + 1):
                 clash = next((p for p in placed if p.intersects(spot)), None)
                 if clash is None:

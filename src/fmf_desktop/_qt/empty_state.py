@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from fmf_desktop._qt.secondary_text import mark_secondary
+
 
 class EmptyState(QWidget):
     open_requested = Signal()
@@ -47,7 +49,8 @@ class EmptyState(QWidget):
 
         self.privacy = QLabel("Everything runs on this computer; photos never leave it.")
         self.privacy.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.privacy.setEnabled(False)
+        self.privacy.setWordWrap(True)
+        mark_secondary(self.privacy)  # readable grey, not the "disabled" one
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(em * 2, em * 2, em * 2, em * 2)

@@ -2,8 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from fmf_desktop._qt.secondary_text import mark_secondary
+
+# Core messages that end in the decoder's own words, e.g. "x.jpg: the file cannot be read
+# (Truncated File Read)": the words in brackets are for a bug report, not for the user.
+_TECHNICAL_TAIL = re.compile(
+    r"^(?P<head>.*: (?:the file cannot be read|the image could not be decoded)) "
+    r"\((?P<detail>.+)\)$", re.DOTALL)
+_DAMAGED_HINTS = ("truncat", "broken", "premature end", "corrupt")
+
+
+def split_error(message: str) -> tuple[str, str]:
+    """The sentence to show, and technical detail for a smaller line (may be empty)."""
+    found = _TECHNICAL_TAIL.match(message)
+    if found is None:
+        return message, ""
+    head, detail = found.group("head"), found.group("detail")
+    if any(hint in detail.lower() for hint in _DAMAGED_HINTS):
+        label = head.rsplit(": ", 1)[0]
+        head = f"{label}: the file is incomplete or damaged"
+    return head, detail
 
 
 class ErrorView(QWidget):
@@ -28,9 +51,18 @@ class ErrorView(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setMaximumWidth(em * 40)
 
+        self.details = QLabel()
+        self.details.setAccessibleName("Technical details")
+        self.details.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        mark_secondary(self.details)
+        self.details.hide()
+
         self.hint = QLabel("Your other photos are not affected. Try another file.")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setEnabled(False)
+        self.hint.setWordWrap(True)
+        mark_secondary(self.hint)
 
         self.open_button = QPushButton("&Open another photo…")
         self.open_button.clicked.connect(self.open_requested)
@@ -49,6 +81,7 @@ class ErrorView(QWidget):
         layout.addWidget(self.title)
         layout.addSpacing(em)
         layout.addLayout(center)
+        layout.addWidget(self.details)
         layout.addSpacing(em // 2)
         layout.addWidget(self.hint)
         layout.addSpacing(em)
@@ -56,4 +89,8 @@ class ErrorView(QWidget):
         layout.addStretch(3)
 
     def set_error(self, message: str) -> None:
-        self.message.setText(message)
+        headline, detail = split_error(message)
+        self.message.setText(headline)
+        self.message.setToolTip(message if detail else "")
+        self.details.setText(f"Details: {detail}" if detail else "")
+        self.details.setVisible(bool(detail))

@@ -26,6 +26,53 @@ class Incoming:
         return not (self.files or self.web_urls or self.missing or self.image is not None)
 
 
+@dataclass
+class DropPreview:
+    """What a drag offers, found without listing folders or decoding image data."""
+
+    files: int = 0
+    folders: int = 0
+    image: bool = False
+    web_urls: int = 0
+
+    @property
+    def summary(self) -> str:
+        """ "3 photos", "the photos in 1 folder", "2 photos and the photos in 1 folder";
+        empty when nothing can be opened."""
+        parts = []
+        if self.files or self.image:
+            count = self.files + int(self.image)
+            parts.append(f"{count} photo{'s' if count != 1 else ''}")
+        if self.folders:
+            parts.append(f"the photos in {self.folders} folder{'s' if self.folders != 1 else ''}")
+        return " and ".join(parts)
+
+
+def preview_mime(mime: QMimeData) -> DropPreview:
+    """A cheap look at a drag for the status bar: one stat per local path, the formats
+    offered; a folder is not listed and image data is not converted (that happens once,
+    on the drop, in ``read_mime``)."""
+    preview = DropPreview()
+    local: list[str] = []
+    web: list[str] = []
+    if mime.hasUrls():
+        for url in mime.urls():
+            _add_url(url, local, web)
+    if not local and mime.hasImage():
+        preview.image = True
+        return preview
+    if not local and not web and mime.hasText():
+        _from_text(mime.text(), local, web)
+    for raw in local:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            preview.folders += 1
+        elif path.exists():
+            preview.files += 1
+    preview.web_urls = len(web)
+    return preview
+
+
 def expand_paths(paths: list[str]) -> tuple[list[str], list[str]]:
     """Files as given, folders replaced by the photos in them; plus the missing ones."""
     files: list[str] = []

@@ -7,6 +7,7 @@ PhotoSession, drawing in PhotoCanvas, results in ResultsPanel. Camera mode is a 
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -33,13 +34,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fmf_desktop import __version__
 from fmf_desktop._qt import browser
 from fmf_desktop._qt.camera_page import install_camera_mode
 from fmf_desktop._qt.camera_placeholder import CameraPlaceholder
 from fmf_desktop._qt.canvas import PhotoCanvas
 from fmf_desktop._qt.empty_state import EmptyState
 from fmf_desktop._qt.error_view import ErrorView
-from fmf_desktop._qt.input_sources import IMAGE_SUFFIXES, Incoming, expand_paths, read_mime
+from fmf_desktop._qt.input_sources import (
+    IMAGE_SUFFIXES,
+    Incoming,
+    expand_paths,
+    preview_mime,
+    read_mime,
+)
 from fmf_desktop._qt.message_bar import MessageBar
 from fmf_desktop._qt.photo_session import PhotoSession
 from fmf_desktop._qt.results_panel import ResultsPanel
@@ -47,6 +55,24 @@ from fmf_desktop._qt.settings import AppSettings
 from fmf_desktop._qt.settings_dialog import SettingsDialog
 from fmf_desktop._qt.teaching_controller import TeachingController
 from fmf_desktop.paths import APPLICATION_NAME
+
+SETTINGS_NOT_SAVED_MESSAGE = (
+    "Your preferences cannot be saved: the settings file is not writable (read-only or "
+    "full disk). Changes work until you quit, then they are lost."
+)
+
+# Keys whose own symbol reads badly after the "+" that joins modifiers ("Ctrl++").
+_KEY_WORDS = {"+": "Plus", "-": "Minus", "=": "Equals"}
+
+
+def readable_keys(sequence: QKeySequence) -> str:
+    """A shortcut as the user reads it: "Ctrl+Plus", not "Ctrl++"."""
+    text = sequence.toString(QKeySequence.SequenceFormat.NativeText)
+    head, sep, key = text.rpartition("+")
+    if sep and not key and head.endswith("+"):  # "Ctrl++": the key itself is "+"
+        return head + "Plus"
+    return f"{head}{sep}{_KEY_WORDS.get(key, key)}" if sep else text
+
 
 WEB_URL_MESSAGE = (
     "That is a web address. Save the image to your computer first, then drop or open "
@@ -102,6 +128,7 @@ class MainWindow(QMainWindow):
         self.teaching = TeachingController(self)
         self._shown_item_id: int | None = None
         self._recorded: set[int] = set()
+        self._told_settings_not_saved = False
         # Camera mode: live names over a webcam or a video file (replaces the placeholder).
         install_camera_mode(self)
         self._restore_window()
@@ -204,7 +231,7 @@ class MainWindow(QMainWindow):
             if item is None:
                 self.toolbar.addSeparator()
             elif isinstance(item, QLabel):
-                self.toolbar.addWidget(item)
+                self.position_label_action = self.toolbar.addWidget(item)
             else:
                 self.toolbar.addAction(item)
         self.addToolBar(self.toolbar)
@@ -228,7 +255,10 @@ class MainWindow(QMainWindow):
         s.queue_changed.connect(self._show_current)
         s.item_changed.connect(self._on_item_changed)
         s.progress_changed.connect(self._on_progress)
-        s.notice.connect(lambda text: self.message_bar.show_message(text, "error"))
+        # Notices about one action ("the drawn box could not be identified") go with
+        # the next photo; warnings from elsewhere (library unusable) stay until closed.
+        s.notice.connect(
+            lambda text: self.message_bar.show_message(text, "error", transient=True))
         self.empty_state.open_requested.connect(self.open_dialog)
         self.empty_state.paste_requested.connect(self.paste)
         self.empty_state.camera_requested.connect(self.toggle_camera)
@@ -266,7 +296,7 @@ class MainWindow(QMainWindow):
         if incoming.empty:
             self.message_bar.show_message(
                 "The clipboard holds no image. Copy a picture or a photo file, then paste "
-                "again (Ctrl+V).", "info")
+                "again (Ctrl+V).", "info", transient=True)
             return
         self._take(incoming)
 
@@ -279,9 +309,11 @@ class MainWindow(QMainWindow):
             names = ", ".join(incoming.missing[:3]) + ("…" if len(incoming.missing) > 3 else "")
             problems.append(f"Not found: {names}")
         if problems:
-            self.message_bar.show_message("\n".join(problems), "error")
+            self.message_bar.show_message("\n".join(problems), "error", transient=True)
         elif incoming.files or incoming.image is not None:
-            self.message_bar.hide()
+            # Only notices about the previous action go; a warning (say, the library
+            # cannot be opened) stays until the user closes it.
+            self.message_bar.clear_transient()
         if self.camera_action.isChecked() and (incoming.files or incoming.image is not None):
             self.toggle_camera(False)
         if incoming.files:
@@ -293,13 +325,13 @@ class MainWindow(QMainWindow):
         mime = event.mimeData()
         if mime.hasUrls() or mime.hasImage() or mime.hasText():
             event.acceptProposedAction()
-            # Say what the drop will do before the user lets go.
-            incoming = read_mime(mime)
-            count = len(incoming.files) + (incoming.image is not None)
-            if count:
-                self.statusBar().showMessage(
-                    f"Release to open {count} photo{'s' if count > 1 else ''}")
-            elif incoming.web_urls:
+            # Say what the drop will do before the user lets go. Only a cheap look: folders
+            # are listed and image data decoded once, on the drop itself, so dragging a
+            # big folder or a huge pasted picture over the window does not stall it.
+            preview = preview_mime(mime)
+            if preview.summary:
+                self.statusBar().showMessage(f"Release to open {preview.summary}")
+            elif preview.web_urls:
                 self.statusBar().showMessage("Web addresses are not downloaded: save the "
                                              "image first, then drop the file")
 
@@ -313,7 +345,8 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         incoming = read_mime(event.mimeData())
         if incoming.empty:
-            self.message_bar.show_message("Nothing usable was dropped: drop photo files.")
+            self.message_bar.show_message("Nothing usable was dropped: drop photo files.",
+                                          transient=True)
             return
         event.acceptProposedAction()
         self._take(incoming)
@@ -338,7 +371,9 @@ class MainWindow(QMainWindow):
         if not Path(path).exists():
             self.settings.remove_recent_file(path)
             self.message_bar.show_message(
-                f"{path} no longer exists; it was removed from the recent list.", "error")
+                f"{path} no longer exists; it was removed from the recent list.", "error",
+                transient=True)
+            self._check_settings_saved()
             return
         self.open_paths([path])
 
@@ -350,6 +385,7 @@ class MainWindow(QMainWindow):
             # Only photos that actually opened go on the recent list.
             self._recorded.add(item.id)
             self.settings.add_recent_file(item.path)
+            self._check_settings_saved()
         if index == self.session.current:
             self._show_current()
 
@@ -357,19 +393,22 @@ class MainWindow(QMainWindow):
         session = self.session
         item = session.current_item()
         total = len(session.items)
-        self.prev_action.setEnabled(session.current > 0)
-        self.next_action.setEnabled(0 <= session.current < total - 1)
+        # In camera mode the photo is hidden: its tools would act on something unseen.
+        photos_shown = not self.camera_action.isChecked()
+        self.prev_action.setEnabled(photos_shown and session.current > 0)
+        self.next_action.setEnabled(photos_shown and 0 <= session.current < total - 1)
         self.position_label.setText(
             f"  Photo {session.current + 1} of {total}  " if total else "  No photos  ")
-        has_result = item is not None and item.result is not None
+        self.position_label_action.setVisible(photos_shown)
+        has_result = photos_shown and item is not None and item.result is not None
         self.draw_action.setEnabled(has_result)
         self.whole_photo_action.setEnabled(has_result)
         self.delete_action.setEnabled(has_result)
-        self.undo_action.setEnabled(session.can_undo())
+        self.undo_action.setEnabled(photos_shown and session.can_undo())
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action,
                        self.actual_size_action):
-            action.setEnabled(item is not None and item.display is not None)
-        if self.camera_action.isChecked():
+            action.setEnabled(photos_shown and item is not None and item.display is not None)
+        if not photos_shown:
             return
         if item is None:
             self.setWindowTitle(APPLICATION_NAME)
@@ -446,14 +485,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Identifying the box you drew…", 3000)
         else:
             self.message_bar.show_message(
-                "The box can be identified once the photo and the model are ready.", "info")
+                "The box can be identified once the photo and the model are ready.", "info",
+                transient=True)
 
     def use_whole_photo(self) -> None:
         if self.session.use_whole_photo():
             self.statusBar().showMessage("Identifying the whole photo as one figure…", 3000)
         else:
             self.message_bar.show_message(
-                "The whole photo can be identified once it and the model are ready.", "info")
+                "The whole photo can be identified once it and the model are ready.", "info",
+                transient=True)
 
     def delete_selected_box(self) -> None:
         self.delete_box(self.canvas.selected_index)
@@ -482,10 +523,21 @@ class MainWindow(QMainWindow):
         return dialog
 
     def apply_settings(self) -> None:
+        self._check_settings_saved()
         self.results_panel.set_shops(self.settings.shops())
         self.session.set_unsure_threshold(self.settings.unsure_threshold())
         self.session.set_threads(self.settings.inference_threads())
         self._show_current()
+
+    def _check_settings_saved(self) -> bool:
+        """Write the settings now and say once if they cannot be: otherwise changed
+        preferences and recent photos would silently vanish at the next start."""
+        if self.settings.sync():
+            return True
+        if not self._told_settings_not_saved:
+            self._told_settings_not_saved = True
+            self.message_bar.show_message(SETTINGS_NOT_SAVED_MESSAGE, "error")
+        return False
 
     def set_camera_widget(self, widget: QWidget) -> None:
         """Put the real camera view in place of the placeholder and enable camera mode."""
@@ -503,30 +555,45 @@ class MainWindow(QMainWindow):
         on = (self.pages.currentWidget() is not self.camera_page) if on is None else on
         self.camera_action.setChecked(on)
         if on:
+            self.canvas.set_draw_mode(False)  # a half-drawn box has nothing to land on
             self.pages.setCurrentWidget(self.camera_page)
-        else:
-            self._show_current()
+        self._show_current()
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(what, keys) for the shortcuts dialog, every key of an action included."""
+        actions = [self.open_action, self.paste_action, self.prev_action, self.next_action,
+                   self.draw_action, self.whole_photo_action, self.delete_action,
+                   self.undo_action, self.zoom_in_action, self.zoom_out_action,
+                   self.fit_action, self.actual_size_action, self.camera_action,
+                   *self.teaching.actions()]
+        # Camera mode's own keys, when the camera page is the real one.
+        actions += [a for a in (getattr(self.camera_page, "freeze_action", None),
+                                getattr(self.camera_page, "open_video_action", None))
+                    if isinstance(a, QAction)]
+        actions += [self.settings_action, self.shortcuts_action, self.quit_action]
+        rows = []
+        for action in actions:
+            keys = list(dict.fromkeys(readable_keys(k) for k in action.shortcuts()))
+            if keys:
+                rows.append((action.text().replace("&", "").rstrip("…"), " or ".join(keys)))
+        return rows
 
     def show_shortcuts(self) -> None:
-        native = QKeySequence.SequenceFormat.NativeText
-        rows = [
-            (a.text().replace("&", ""), a.shortcut().toString(native))
-            for a in (self.open_action, self.paste_action, self.prev_action, self.next_action,
-                      self.draw_action, self.whole_photo_action, self.delete_action,
-                      self.undo_action,
-                      self.zoom_in_action, self.zoom_out_action, self.fit_action,
-                      self.actual_size_action, self.camera_action, self.settings_action,
-                      *self.teaching.actions())
-        ]
-        text = "".join(f"<tr><td>{name}</td><td><b>{keys}</b></td></tr>" for name, keys in rows)
+        # Padding on the name column: without it "Whole photo is one figure" runs into "W".
+        text = "".join(
+            f"<tr><td style='padding-right: 24px'>{escape(name)}</td>"
+            f"<td><b>{escape(keys)}</b></td></tr>"
+            for name, keys in self.shortcut_rows())
         extra = ("<p>Mouse: wheel zooms, drag pans, click a box to select it, "
                  "Shift+drag draws a box.</p>")
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{text}</table>{extra}")
+        QMessageBox.information(self, "Keyboard shortcuts",
+                                f"<table cellspacing='2'>{text}</table>{extra}")
 
     def show_about(self) -> None:
         QMessageBox.about(
             self, f"About {APPLICATION_NAME}",
-            f"<b>{APPLICATION_NAME}</b><p>Names anime figurines in your photos, offline. "
+            f"<b>{APPLICATION_NAME}</b> version {escape(__version__)}"
+            "<p>Names anime figurines in your photos, offline. "
             "Shop buttons open search pages in your browser; nothing else uses the "
             "internet.</p>",
         )

@@ -1,4 +1,11 @@
-"""A dismissable one-line notice above the content (e.g. "save the image first")."""
+"""A dismissable notice above the content (e.g. "save the image first").
+
+Two kinds of notice share the bar. A warning (the default) stays until the user closes
+it: "your library cannot be opened" must not vanish because a photo was dropped. A
+transient notice ("the clipboard holds no image") is about the last thing the user did
+and goes away with the next photo (``clear_transient``); while it shows, a warning under
+it waits and comes back when it goes.
+"""
 
 from __future__ import annotations
 
@@ -23,16 +30,45 @@ class MessageBar(QFrame):
         self.close_button.setText("✕")
         self.close_button.setAccessibleName("Dismiss notice")
         self.close_button.setAutoRaise(True)
-        self.close_button.clicked.connect(self.hide)
+        self.close_button.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)
         em = self.fontMetrics().height()
         layout.setContentsMargins(em // 2, em // 4, em // 4, em // 4)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.close_button)
         self.kind = "info"
+        self._warning: tuple[str, str] | None = None  # (text, kind) until closed
+        self._transient: tuple[str, str] | None = None
         self.hide()
 
-    def show_message(self, text: str, kind: str = "info") -> None:
+    def show_message(self, text: str, kind: str = "info", *, transient: bool = False) -> None:
+        """Show ``text``; ``transient`` ones are cleared by ``clear_transient``."""
+        if transient:
+            self._transient = (text, kind)
+        else:
+            self._warning = (text, kind)
+            self._transient = None
+        self._refresh()
+
+    def clear_transient(self) -> None:
+        """Forget a notice about the previous action; a warning stays."""
+        self._transient = None
+        self._refresh()
+
+    def dismiss(self) -> None:
+        """The close button: the notice shown goes (a warning under it shows again)."""
+        if self._transient is not None:
+            self._transient = None
+        else:
+            self._warning = None
+        self._refresh()
+
+    def _refresh(self) -> None:
+        shown = self._transient or self._warning
+        if shown is None:
+            self.hide()
+            return
+        text, kind = shown
         self.kind = kind
         background, foreground = _COLORS.get(kind, _COLORS["info"])
         self.setStyleSheet(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 
+from fmf_desktop._qt.flow_layout import FlowLayout
 from fmf_desktop.results import Figurine
 
 
@@ -21,8 +22,8 @@ class ResultActions(QWidget):
         self.correct_button = QPushButton("Not this?")
         self.correct_button.setAccessibleName("Correct this result")
         self.correct_button.clicked.connect(self.correct)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        # The second button moves under the first when the results panel is narrow.
+        layout = FlowLayout(self)
         layout.addWidget(self.collection_button)
         layout.addWidget(self.correct_button)
         self.set_figurine(None)

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 from fmf_desktop import shops as shop_data
 from fmf_desktop._qt.box_item import figurine_caption
 from fmf_desktop._qt.candidate_row import CandidateRow
+from fmf_desktop._qt.flow_layout import FlowLayout
 from fmf_desktop.results import Candidate, Figurine
 
 _STYLE = """
@@ -37,6 +37,8 @@ class ResultsPanel(QScrollArea):
         self.setAccessibleName("Results")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # No sideways scrolling: everything inside wraps, elides or flows onto another row
+        # so it fits the panel's width (a horizontal scroll bar would hide the cut instead).
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setStyleSheet(_STYLE)
         em = self.fontMetrics().height()
@@ -51,6 +53,8 @@ class ResultsPanel(QScrollArea):
         self.list_title.setStyleSheet("font-weight: bold;")
         self.figurine_list = QListWidget()
         self.figurine_list.setAccessibleName("Figurines in this photo")
+        self.figurine_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.figurine_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.figurine_list.currentRowChanged.connect(self._on_list_row)
 
         self.heading = QLabel()
@@ -76,7 +80,8 @@ class ResultsPanel(QScrollArea):
         self.shop_title = QLabel()
         self.shop_title.setStyleSheet("font-weight: bold;")
         self.shop_title.setWordWrap(True)
-        self.shop_grid = QGridLayout()
+        # Equal-width buttons in as many columns as fit; one column when narrow.
+        self.shop_grid = FlowLayout(uniform=True)
 
         layout.addWidget(self.list_title)
         layout.addWidget(self.figurine_list)
@@ -203,7 +208,9 @@ class ResultsPanel(QScrollArea):
         self.figurine_list.blockSignals(True)
         self.figurine_list.clear()
         for i, fig in enumerate(figurines):
-            item = QListWidgetItem(figurine_caption(i, fig))
+            caption = figurine_caption(i, fig)
+            item = QListWidgetItem(caption)
+            item.setToolTip(caption)  # the row may be cut short with "…"
             self.figurine_list.addItem(item)
         self.figurine_list.blockSignals(False)
         # As tall as its rows (up to six), so a one-figurine photo wastes no space.
@@ -257,12 +264,12 @@ class ResultsPanel(QScrollArea):
             return
         self.shop_title.setText(f"Search shops for {candidate.name}")
         links = shop_data.shop_links(candidate.character, self._shops)
-        for i, (name, url) in enumerate(links):
+        for name, url in links:
             button = QPushButton(name)
             button.setAccessibleName(f"Search {name} for {candidate.name}")
             button.setToolTip(url)
             button.clicked.connect(lambda _=False, n=name, u=url: self.shop_requested.emit(n, u))
-            self.shop_grid.addWidget(button, i // 2, i % 2)
+            self.shop_grid.addWidget(button)
             self.shop_buttons.append(button)
 
     def _on_list_row(self, row: int) -> None:

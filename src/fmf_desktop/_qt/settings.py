@@ -46,8 +46,11 @@ class AppSettings:
     def qsettings(self) -> QSettings:
         return self._s
 
-    def sync(self) -> None:
+    def sync(self) -> bool:
+        """Write pending changes now; False when they could not be written (read-only or
+        full settings folder), in which case they are lost at exit."""
         self._s.sync()
+        return self._s.status() == QSettings.Status.NoError
 
     # -- shops ---------------------------------------------------------------------
     def shops(self) -> list[shop_data.Shop]:

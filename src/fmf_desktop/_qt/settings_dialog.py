@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fmf_desktop import shops as shop_data
+from fmf_desktop._qt.secondary_text import mark_secondary
 from fmf_desktop._qt.settings import AppSettings, max_thread_count
 
 
@@ -75,6 +75,7 @@ class SettingsDialog(QDialog):
             "address in which {query} stands for the search words."
         )
         hint.setWordWrap(True)
+        mark_secondary(hint)
         shops_layout.addWidget(hint)
         shops_layout.addWidget(self.shop_list)
         shops_layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -83,15 +84,16 @@ class SettingsDialog(QDialog):
 
         # -- recognition -----------------------------------------------------------
         default = model_threshold if model_threshold is not None else 0.5
-        self.threshold = QDoubleSpinBox()
-        self.threshold.setAccessibleName("Not sure threshold")
-        self.threshold.setRange(0.0, 0.99)
-        self.threshold.setSingleStep(0.05)
-        self.threshold.setDecimals(2)
+        # In percent, like every confidence the app shows; stored as a fraction.
+        self.threshold = QSpinBox()
+        self.threshold.setAccessibleName("Not sure threshold, percent")
+        self.threshold.setRange(0, 99)
+        self.threshold.setSingleStep(5)
+        self.threshold.setSuffix("%")
         # The minimum doubles as "use the model's calibrated value".
-        self.threshold.setSpecialValueText(f"Model default ({default:.2f})")
+        self.threshold.setSpecialValueText(f"Model default ({round(default * 100)}%)")
         user_threshold = settings.unsure_threshold()
-        self.threshold.setValue(user_threshold if user_threshold is not None else 0.0)
+        self.threshold.setValue(round(user_threshold * 100) if user_threshold is not None else 0)
         self.threads = QSpinBox()
         self.threads.setAccessibleName("Inference threads")
         self.threads.setRange(1, max_thread_count())
@@ -105,7 +107,7 @@ class SettingsDialog(QDialog):
             "A higher threshold says “not sure” more often but is wrong less often."
         )
         note.setWordWrap(True)
-        note.setEnabled(False)
+        mark_secondary(note)  # readable grey, not the "disabled" one
         form.addRow(note)
 
         buttons = QDialogButtonBox(
@@ -178,8 +180,8 @@ class SettingsDialog(QDialog):
 
     # -- saving ----------------------------------------------------------------------
     def unsure_threshold(self) -> float | None:
-        value = self.threshold.value()
-        return None if value <= 0.0 else value
+        percent = self.threshold.value()
+        return None if percent <= 0 else percent / 100
 
     def accept(self) -> None:
         # A shop typed in but not added yet would silently vanish; add it or say why not.

@@ -1,0 +1,112 @@
+"""The results panel fits its width: nothing is cut off on the right, at any window size."""
+# Fixtures are imported from tests/support/gui_helpers.py; test arguments "redefine" them.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+from tests.support.gui_helpers import (  # noqa: F401 - fixtures
+    ScriptedRecognizer,
+    gui_settings,
+    open_window,
+    sample_photo,
+    screenshot,
+    wait_for_result,
+)
+
+LONG_NAME = "Owen Grady (Jurassic World, raptor trainer outfit)"
+LONG_FRANCHISE = "Jurassic World: Fallen Kingdom collector's edition"
+
+
+class LongNameRecognizer(ScriptedRecognizer):
+    """The scripted results, with a taught figure's long name fourth in the top-5."""
+
+    def __init__(self, threads: int = 1) -> None:
+        super().__init__(threads)
+        self.classes[3] = replace(self.classes[3], name=LONG_NAME, franchise=LONG_FRANCHISE,
+                                  taught=True)
+
+
+def cut_off_widgets(panel) -> list[str]:
+    """Visible widgets in the panel that reach past its visible width, or buttons whose
+    text does not fit them."""
+    viewport = panel.viewport()
+    body = panel.widget()
+    problems = []
+    for child in body.findChildren(QWidget):
+        if not child.isVisibleTo(body) or child.width() == 0:
+            continue
+        rect = QRect(child.mapTo(viewport, QPoint(0, 0)), child.size())
+        name = child.accessibleName() or child.objectName() or type(child).__name__
+        if rect.left() < 0 or rect.right() >= viewport.width():
+            problems.append(f"{name}: x {rect.left()}..{rect.right()} of {viewport.width()}")
+        elif isinstance(child, QAbstractButton) and child.width() < child.sizeHint().width():
+            problems.append(f"{name}: button {child.width()} < {child.sizeHint().width()}")
+    return problems
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1280, 800)])
+def test_results_panel_fits_with_a_long_name(qtbot, gui_settings, size, artifacts_dir):
+    window = open_window(qtbot, gui_settings, LongNameRecognizer)
+    window.resize(*size)
+    window.open_paths([str(sample_photo())])
+    wait_for_result(qtbot, window)
+    panel = window.results_panel
+    for _ in range(3):
+        QApplication.processEvents()
+
+    names = [row.name_label.full_text() for row in panel.rows]
+    assert f"4. {LONG_NAME}" in names
+    assert cut_off_widgets(panel) == []
+    long_row = panel.rows[names.index(f"4. {LONG_NAME}")]
+    if long_row.name_label.is_elided():
+        assert long_row.name_label.text().endswith("…")
+    assert LONG_NAME in long_row.toolTip()
+    screenshot(window, artifacts_dir / f"gui_layout_long_name_{size[0]}x{size[1]}.png")
+
+    # The "not sure" figurine: a long explanation and the "Not sure? Name it…" button.
+    window.canvas.figurine_selected.emit(1)
+    for _ in range(3):
+        QApplication.processEvents()
+    assert panel.heading.text() == "Not sure"
+    assert cut_off_widgets(panel) == []
+    window.session.wait_idle(20000)
+
+
+def _luminance(color) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    return (0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF())
+            + 0.0722 * channel(color.blueF()))
+
+
+def contrast(a, b) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_grey_secondary_text_is_still_readable(qtbot):
+    """Franchise names and hint lines are grey, not disabled-grey: readable (WCAG 4.5:1)."""
+    from PySide6.QtGui import QPalette
+
+    from fmf_desktop._qt.candidate_row import CandidateRow
+    from fmf_desktop._qt.empty_state import EmptyState
+    from fmf_desktop._qt.error_view import ErrorView
+
+    recognizer = ScriptedRecognizer()
+    row = CandidateRow(1, recognizer._top(0, 0.9)[0])
+    empty, error = EmptyState(), ErrorView()
+    for widget in (row, empty, error):
+        qtbot.addWidget(widget)
+    for label in (row.franchise_label, empty.privacy, error.hint):
+        palette = label.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        back = palette.color(QPalette.ColorRole.Window)
+        assert label.isEnabled(), "greyed by colour, not by disabling it"
+        assert text != QApplication.palette().color(QPalette.ColorRole.WindowText)
+        assert contrast(text, back) >= 4.5, (label.text(), text.name(), back.name())
