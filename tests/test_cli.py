@@ -96,7 +96,7 @@ def test_human_readable_table(photos, capsys):
     code, out, err = _run(["identify", str(shelf), str(broken)], capsys)
     assert code == 1
     assert "shelf.png (1200x800)" in out and "#1 at x=" in out and "%" in out
-    assert err.count("broken.jpg") == 1 and "cannot be read" in err
+    assert err.count("broken.jpg") == 1 and "incomplete or damaged" in err
 
 
 def test_the_table_names_a_whole_photo_answer_without_empty_brackets():

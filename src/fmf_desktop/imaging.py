@@ -100,6 +100,16 @@ def _check_path(path: Path, label: str) -> None:
         raise ImageLoadError(f"{label}: the file cannot be read ({exc.strerror or exc})") from exc
 
 
+DAMAGED = "the file is incomplete or damaged"
+
+
+def _looks_damaged(exc: OSError) -> bool:
+    """Whether a decoder's error means the file is cut short or corrupt (a download or
+    copy that did not finish), rather than a format the app cannot read."""
+    text = str(exc).lower()
+    return any(hint in text for hint in ("truncat", "broken", "premature end", "corrupt"))
+
+
 def _decode(stream: io.BytesIO | Path, label: str, max_side: int) -> LoadedImage:
     try:
         with warnings.catch_warnings():
@@ -118,16 +128,17 @@ def _decode(stream: io.BytesIO | Path, label: str, max_side: int) -> LoadedImage
             ) from None
         return rgb_to_loaded(rgb[0], label, rgb[1], rgb[2])
     except OSError as exc:
+        if _looks_damaged(exc):
+            # Plain words first; the decoder's own ("Truncated File Read") as a detail.
+            raise ImageLoadError(f"{label}: {DAMAGED} ({exc})") from exc
         raise ImageLoadError(f"{label}: the file cannot be read ({exc})") from exc
 
     with im:
         try:
             return _decode_pil(im, label, max_side)
         except OSError as exc:
-            if "truncated" in str(exc).lower() or "broken" in str(exc).lower():
-                raise ImageLoadError(
-                    f"{label}: the file is damaged or incomplete (truncated)"
-                ) from exc
+            if _looks_damaged(exc):
+                raise ImageLoadError(f"{label}: {DAMAGED} ({exc})") from exc
             # Pillow opened the header but cannot decode the pixels; try OpenCV.
             fallback = _decode_with_opencv(stream, max_side)
             if fallback is not None:

@@ -12,7 +12,8 @@ from fmf_desktop._qt.secondary_text import mark_secondary
 # Core messages that end in the decoder's own words, e.g. "x.jpg: the file cannot be read
 # (Truncated File Read)": the words in brackets are for a bug report, not for the user.
 _TECHNICAL_TAIL = re.compile(
-    r"^(?P<head>.*: (?:the file cannot be read|the image could not be decoded)) "
+    r"^(?P<head>.*: (?:the file cannot be read|the image could not be decoded"
+    r"|the file is incomplete or damaged)) "
     r"\((?P<detail>.+)\)$", re.DOTALL)
 _DAMAGED_HINTS = ("truncat", "broken", "premature end", "corrupt")
 
