@@ -191,7 +191,7 @@ def test_a_blank_photo_lists_no_figurines_unless_the_whole_photo_is_asked_for(tm
     assert code == 0
     assert [json.loads(line)["figurines"] for line in out.splitlines()] == [[], []]
     code, out, _ = _run(["identify", str(white)], capsys)
-    assert "white.png (800x600): 0 figurine(s)" in out
+    assert "white.png (800x600): 0 figurines" in out
     _, out, _ = _run(["identify", "--json", "--whole-image", str(white)], capsys)
     (fig,) = json.loads(out)["figurines"]
     assert fig["box"] == [0, 0, 800, 600] and len(fig["top"]) == 5

@@ -13,6 +13,7 @@ from fmf_desktop._qt.collection_view import CollectionModel, CollectionView
 from fmf_desktop.collection import Collection
 from fmf_desktop.library import make_thumbnail
 from fmf_desktop.results import CharacterInfo
+from tests.support.gui_helpers import screenshot
 
 
 def thumb(colour: tuple[int, int, int]) -> bytes:
@@ -48,7 +49,7 @@ def shown_names(view: CollectionView) -> list[str]:
 
 def test_table_lists_the_collection_newest_first(view, artifacts_dir):
     assert shown_names(view) == ["My Dragon (taught)", "Hatsune Miku", "Gawr Gura"]
-    assert view.count_label.text() == "3 figurine(s)"
+    assert view.count_label.text() == "3 figurines"
     view.grab().save(str(artifacts_dir / "collection_view.png"))
 
 
@@ -107,3 +108,32 @@ def test_empty_collection_explains_how_to_add(qtbot, tmp_path, artifacts_dir):
         assert v.empty_label.isVisible() and not v.table.isVisible()
         assert not v.export_button.isEnabled()
         v.grab().save(str(artifacts_dir / "collection_view_empty.png"))
+
+
+def test_a_search_without_matches_says_so_in_the_table_area(view, artifacts_dir):
+    view.search.setText("zzz")
+    screenshot(view, artifacts_dir / "collection_view_no_match.png")
+    assert view.no_match_label.isVisible() and not view.table.isVisible()
+    assert "No figurines match “zzz”" in view.no_match_label.text()
+    assert view.count_label.text() == "0 of 3 figurines"
+    view.search.setText("miku")
+    assert view.table.isVisible() and not view.no_match_label.isVisible()
+    assert view.count_label.text() == "1 of 3 figurines"
+
+
+def test_a_hidden_window_catches_up_when_shown_again(view, collection):
+    view.hide()
+    collection.add(CharacterInfo("rin", "Kagamine Rin", "Vocaloid"))
+    view.reload()  # what the window does after "Add to collection"
+    assert view.proxy.rowCount() == 3  # nothing reloaded while nobody looks
+    view.show()
+    assert shown_names(view)[0] == "Kagamine Rin"
+    assert view.count_label.text() == "4 figurines"
+
+
+def test_sorting_by_note_follows_an_edited_note(view):
+    view.table.sortByColumn(CollectionModel.NOTE, Qt.SortOrder.AscendingOrder)
+    row = next(r for r in range(view.proxy.rowCount())
+               if view.proxy.data(view.proxy.index(r, 0)) == "Hatsune Miku")
+    view.proxy.setData(view.proxy.index(row, CollectionModel.NOTE), "aaa first")
+    assert shown_names(view)[0] == "Hatsune Miku"

@@ -10,6 +10,7 @@ import pytest
 
 from fmf_desktop.familiarity import FamiliarityError, FamiliarityGate
 from fmf_desktop.imaging import load_image
+from fmf_desktop.library import Library
 from fmf_desktop.paths import default_labels_path, default_model_path
 from fmf_desktop.recognition import FAMILIARITY_FILE, Recognizer
 from fmf_desktop.results import Candidate, CharacterInfo
@@ -161,6 +162,7 @@ def test_identify_reports_unfamiliar_crops_in_json(tmp_path, capsys):
     assert result.figurines[0].unfamiliar and result.figurines[0].decision == "unsure"
     photo = tmp_path / "noise.png"
     Image.fromarray(noise).save(photo)
+    Library(tmp_path / "lib.sqlite3").close()  # empty: the user's library stays out of it
     assert main(["identify", "--json", "--whole-image", "--threshold", "1", "--library",
                  str(tmp_path / "lib.sqlite3"), str(photo)]) == 0
     [fig] = json.loads(capsys.readouterr().out.splitlines()[-1])["figurines"]

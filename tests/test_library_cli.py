@@ -32,7 +32,7 @@ def test_teach_then_identify_names_the_taught_figure(tmp_path, capsys, photos):
     code, out, err = run(capsys, "teach", "--library", str(lib), "--name", "My Dragon",
                          "--franchise", "Homemade", "--whole-image", str(photos[0]))
     assert code == 0, err
-    assert "Taught 'My Dragon' (Homemade): 1 new example(s)" in out
+    assert "Taught 'My Dragon' (Homemade): 1 new example" in out
 
     code, out, err = run(capsys, "identify", "--json", "--whole-image", "--library", str(lib),
                          str(photos[0]))
@@ -80,7 +80,7 @@ def test_teach_adds_examples_to_an_existing_name_and_reports_bad_photos(tmp_path
                          "--whole-image", str(photos[1]), str(broken), str(photos[2]))
     assert code == 1  # one photo failed ...
     assert "broken.jpg" in err and "skipped" in err
-    assert "2 new example(s), 3 in total" in out  # ... the others were taught
+    assert "2 new examples, 3 in total" in out  # ... the others were taught
     with Library(lib) as library:
         (figure,) = library.figures()
         assert (figure.name, figure.examples) == ("Dragon", 3)
@@ -213,7 +213,7 @@ def test_teaching_a_blank_photo_skips_it(tmp_path, capsys, photos):
     code, out, err = run(capsys, "teach", "--library", str(lib), "--name", "X", str(blank),
                          str(photos[0]))
     assert code == 1
-    assert "white.png: the photo is blank" in err and "1 new example(s)" in out
+    assert "white.png: the photo is blank" in err and "1 new example" in out
 
 
 def test_teach_without_whole_image_recognises_the_same_photo_later(tmp_path, capsys, photos):

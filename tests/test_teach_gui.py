@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
 from fmf_desktop.collection import Collection
@@ -71,6 +72,22 @@ def test_teach_dialog_teaches_a_figure_that_is_then_recognised(real_window, qtbo
     assert (best.name, best.character.taught) == ("My Dragon", True)
     assert result.figurines[0].decision == "known"
     screenshot(window, artifacts_dir / "window_taught_result.png")
+
+
+def test_a_blank_photo_among_those_taught_is_left_out_and_named(real_window, qtbot, tmp_path):
+    window = real_window
+    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
+    photo = figure_photo(tmp_path / "dragon.png", 3)
+    blank = tmp_path / "lens-cap.png"
+    Image.new("RGB", (640, 480), (12, 12, 12)).save(blank)
+    dialog = window.teaching.open_teach_dialog()
+    dialog.add_photos([str(photo), str(blank)])
+    wait_thumbnails(qtbot, dialog)
+    dialog.name_edit.setText("My Dragon")
+    assert wait_taught(qtbot, window, dialog.accept) == "My Dragon"
+    assert library_of(window).figures()[0].examples == 1
+    message = window.message_bar.text()
+    assert "lens-cap.png" in message and "blank" in message
 
 
 def test_correcting_a_result_stores_the_crop_and_fixes_the_answer(real_window, qtbot, tmp_path,
@@ -217,7 +234,7 @@ def test_library_dialog_renames_deletes_exports_and_imports(real_window, qtbot, 
 
     dialog.import_from(str(out))
     qtbot.waitUntil(lambda: "Imported" in dialog.status_label.text(), timeout=WAIT_MS)
-    assert "1 new figure(s), 1 merged" in dialog.status_label.text()
+    assert "1 new figure, 1 merged" in dialog.status_label.text()
     assert sorted(f.name for f in lib.figures()) == ["Hatsune Miku", "Rin"]
 
     bad = tmp_path / "notes.txt"
@@ -301,3 +318,78 @@ def test_figures_menu_and_shortcuts_are_listed(real_window, monkeypatch):
         assert name in shown[0] and keys in shown[0]
     menus = [a.text().replace("&", "") for a in real_window.menuBar().actions()]
     assert menus.index("Figures") == menus.index("Help") - 1
+
+
+def test_status_bar_counts_taught_figures(real_window, qtbot, monkeypatch):
+    window = real_window
+    qtbot.waitUntil(lambda: window.teaching.matcher is not None, timeout=WAIT_MS)
+    bundled = len(window.session.recognizer.classes)
+    assert window.model_label.text() == f"Model ready: knows {bundled} characters"
+    lib = library_of(window)
+    lib.teach("Rin", [NewExample(np.ones(8, np.float32), _thumb())])
+    lib.teach("Miku", [NewExample(np.ones(8, np.float32), _thumb())])
+    dialog = window.teaching.open_library_dialog()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.figure_list.setCurrentRow(0)
+    dialog.delete_current_figure()
+    assert window.model_label.text() == (
+        f"Model ready: knows {bundled} characters and 1 taught figure")
+
+
+def test_a_damaged_library_is_explained_once(qtbot, gui_settings, shared_recognizer,
+                                             monkeypatch):
+    from fmf_desktop.library import LibraryError
+
+    def damaged(*_a, **_k):
+        raise LibraryError("The figure library is damaged (database disk image is malformed).")
+
+    monkeypatch.setattr(Library, "embedding_table", damaged)
+    window = open_window(qtbot, gui_settings, lambda threads: shared_recognizer)
+    try:
+        qtbot.waitUntil(lambda: window.teaching.matcher is not None, timeout=WAIT_MS)
+        text = window.message_bar.text()
+        assert "damaged" in text and "Recognition still works" in text
+    finally:
+        window.session.wait_idle(WAIT_MS)
+
+
+def test_teaching_a_whole_shelf_photo_for_one_figurine_is_warned_about(qtbot):
+    from fmf_desktop._qt.teach_dialog import TeachDialog
+
+    crop = np.full((40, 30, 3), 120, np.uint8)
+    shelf = np.full((120, 200, 3), 60, np.uint8)
+    for figurines, warned in ((3, True), (1, False)):
+        dialog = TeachDialog(crops=[crop], correcting=True, whole_photo=shelf,
+                             figurines_in_photo=figurines)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.whole_photo_warning.isVisible()
+        dialog.whole_image.setChecked(True)
+        assert dialog.whole_photo_warning.isVisible() == warned
+        if warned:
+            assert "3 figurines" in dialog.whole_photo_warning.text()
+            dialog.whole_image.setChecked(False)
+            assert not dialog.whole_photo_warning.isVisible()
+
+
+def test_teach_dialog_hints_inside_the_empty_photo_area(qtbot, tmp_path, artifacts_dir):
+    from fmf_desktop._qt.teach_dialog import TeachDialog
+
+    dialog = TeachDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name_edit.setText("Rin")
+
+    def inked_pixels() -> int:
+        image = dialog.photo_list.viewport().grab().toImage()
+        base = image.pixelColor(2, 2)
+        return sum(image.pixelColor(x, y) != base
+                   for x in range(0, image.width(), 3) for y in range(0, image.height(), 3))
+
+    screenshot(dialog, artifacts_dir / "teach_dialog_empty.png")
+    assert inked_pixels() > 20  # the "drop photos here" text
+    assert dialog.hint_label.isEnabled()  # readable, not greyed out as if disabled
+    dialog.add_crop(np.full((40, 30, 3), 120, np.uint8), "camera")
+    assert dialog.hint_label.text().startswith("1 photo will be taught")
+    dialog.add_crop(np.full((40, 30, 3), 90, np.uint8), "camera")
+    assert dialog.hint_label.text().startswith("2 photos will be taught")

@@ -22,6 +22,7 @@ from fmf_desktop.library import LibraryError
 from fmf_desktop.library_cli import add_library_option, matcher_for_identify, register_teach
 from fmf_desktop.live.cli import add_threads_option
 from fmf_desktop.live.cli import register as register_live
+from fmf_desktop.wording import count_noun
 
 if TYPE_CHECKING:  # the core pulls in OpenCV and the model runtime; `--help` should not wait
     from fmf_desktop.imaging import LoadedImage
@@ -263,7 +264,7 @@ def _json_line(document: dict) -> str:
 
 
 def format_table(path: str, width: int, height: int, figurines: list[dict]) -> str:
-    lines = [f"{path} ({width}x{height}): {len(figurines)} figurine(s)"]
+    lines = [f"{path} ({width}x{height}): {count_noun(len(figurines), 'figurine')}"]
     for n, fig in enumerate(figurines, 1):
         x, y, w, h = fig["box"]
         top = fig["top"]

@@ -31,6 +31,7 @@ import numpy as np
 
 from .results import CharacterInfo
 from .storage import Database, StorageError, explain, utc_now, write_then_replace
+from .wording import count_noun
 
 LIBRARY_FILENAME = "library.sqlite3"
 EXPORT_FORMAT = "fmf-library"
@@ -135,15 +136,16 @@ class ImportReport:
 
     def summary(self) -> str:
         text = (
-            f"{self.figures_added} new figure(s), {self.figures_merged} merged, "
-            f"{self.examples_added} example(s) added, {self.examples_skipped} already present"
+            f"{count_noun(self.figures_added, 'new figure')}, {self.figures_merged} merged, "
+            f"{count_noun(self.examples_added, 'example')} added, "
+            f"{self.examples_skipped} already present"
         )
         if self.examples_unusable:
-            text += f", {self.examples_unusable} damaged example(s) skipped"
+            text += f", {count_noun(self.examples_unusable, 'damaged example')} skipped"
         if self.figures_skipped:
             text += (
-                f", {self.figures_skipped} figure(s) skipped (no valid name or no usable"
-                " photo)"
+                f", {count_noun(self.figures_skipped, 'figure')} skipped (no valid name or no "
+                "usable photo)"
             )
         return text
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from fmf_desktop.wording import count_noun
+
 from .library import Library, LibraryError, default_library_path
 
 if TYPE_CHECKING:
@@ -182,6 +184,6 @@ def _teach(args: argparse.Namespace, library: Library, progress: TeachProgress,
         return 1
     added = figure.examples - (before.examples if before else 0)
     franchise = f" ({figure.franchise})" if figure.franchise else ""
-    print(f"Taught {figure.name!r}{franchise}: {added} new example(s), "
+    print(f"Taught {figure.name!r}{franchise}: {count_noun(added, 'new example')}, "
           f"{figure.examples} in total. Library: {library.path}", file=out)
     return 1 if failed else 0

@@ -3,6 +3,11 @@
 ``CollectionModel`` (QAbstractTableModel) mirrors ``fmf_desktop.collection.Collection``;
 ``CollectionFilter`` (QSortFilterProxyModel) does search and sort; ``CollectionView`` is
 the dialog. Storage failures are shown in the dialog and never lose what is on screen.
+
+A collection can hold thousands of figurines, so the table is only reloaded while the
+window is shown (a hidden one just notes that it is out of date), thumbnails are decoded
+as rows are painted and kept across reloads, and sort keys are worked out once per
+reload instead of on every comparison.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QKeySequence, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -38,7 +43,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fmf_desktop._qt.secondary_text import mark_secondary
 from fmf_desktop.collection import Collection, CollectionError, CollectionItem
+from fmf_desktop.wording import count_noun
 
 Index = QModelIndex | QPersistentModelIndex
 ItemRole = Qt.ItemDataRole.UserRole + 1
@@ -64,7 +71,10 @@ class CollectionModel(QAbstractTableModel):
         super().__init__(parent)
         self.collection = collection
         self._items: list[CollectionItem] = []
-        self._thumbs: dict[int, QPixmap] = {}
+        # Per row, one sort key per column: the proxy asks for a key on every comparison
+        # (about 2 n log n of them), so each must be a lookup, not a formatting job.
+        self._sort_keys: list[tuple[str, ...]] = []
+        self._thumbs: dict[int, QPixmap] = {}  # by item id; an item's thumbnail never changes
         self.thumb_size = 48
         self.reload()
 
@@ -76,8 +86,21 @@ class CollectionModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._items = items
-        self._thumbs = {k: v for k, v in self._thumbs.items() if any(i.id == k for i in items)}
+        self._sort_keys = [self._sort_key(item) for item in items]
+        ids = {item.id for item in items}
+        self._thumbs = {k: v for k, v in self._thumbs.items() if k in ids}
         self.endResetModel()
+
+    def _sort_key(self, item: CollectionItem) -> tuple[str, ...]:
+        name = item.name + (" (taught)" if item.taught else "")
+        return (
+            name.casefold(),
+            item.franchise.casefold(),
+            # ISO text sorts chronologically; the id orders items added the same second.
+            f"{item.added}#{item.id:012d}",
+            item.note.casefold(),
+            ", ".join(shop for shop, _ in item.shops).casefold(),
+        )
 
     def item(self, row: int) -> CollectionItem:
         return self._items[row]
@@ -97,13 +120,16 @@ class CollectionModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
-        if index.isValid() and index.column() == self.NOTE:
+        if (index.isValid() and index.column() == self.NOTE
+                and not getattr(self.collection, "read_only", False)):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._items):
             return None
+        if role == SortRole:  # first: sorting asks for it thousands of times
+            return self._sort_keys[index.row()][index.column()]
         item = self._items[index.row()]
         col = index.column()
         if role == ItemRole:
@@ -119,11 +145,6 @@ class CollectionModel(QAbstractTableModel):
                 return item.note
             if col == self.SHOPS:
                 return ", ".join(name for name, _ in item.shops)
-        if role == SortRole:
-            if col == self.ADDED:
-                # ISO text sorts chronologically; the id orders items added the same second.
-                return f"{item.added}#{item.id:012d}"
-            return str(self.data(index)).casefold()
         if role == Qt.ItemDataRole.DecorationRole and col == self.NAME:
             return self._thumbnail(item)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -146,7 +167,9 @@ class CollectionModel(QAbstractTableModel):
         except CollectionError as exc:
             self.error.emit(str(exc))
             return False
-        self._items[index.row()] = CollectionItem(**{**item.__dict__, "note": note})
+        changed = CollectionItem(**{**item.__dict__, "note": note})
+        self._items[index.row()] = changed
+        self._sort_keys[index.row()] = self._sort_key(changed)
         self.dataChanged.emit(index, index)
         return True
 
@@ -173,7 +196,14 @@ class CollectionModel(QAbstractTableModel):
         except CollectionError as exc:
             self.error.emit(str(exc))
             return False
-        self.reload()
+        # Remove just those rows (bottom up, so row numbers stay valid) instead of
+        # reloading and sorting everything again.
+        for row in sorted({r for r in rows if 0 <= r < len(self._items)}, reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self._thumbs.pop(self._items[row].id, None)
+            del self._items[row]
+            del self._sort_keys[row]
+            self.endRemoveRows()
         return True
 
 
@@ -215,6 +245,7 @@ class CollectionView(QDialog):
         self.setAccessibleName("My collection")
         em = self.fontMetrics().height()
         self.resize(em * 52, em * 30)
+        self._reload_wanted = False  # set by a reload while hidden; the next show does it
 
         self.model = CollectionModel(collection, self)
         self.proxy = CollectionFilter(self)
@@ -254,11 +285,25 @@ class CollectionView(QDialog):
             "in the results panel (Ctrl+D).")
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setAccessibleName("Collection is empty")
+        mark_secondary(self.empty_label)
+        # A search that matches nothing says so where the rows would be.
+        self.no_match_label = QLabel()
+        self.no_match_label.setWordWrap(True)
+        self.no_match_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_match_label.setAccessibleName("No figurines match the search")
+        mark_secondary(self.no_match_label)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b71c1c;")
         self.error_label.setAccessibleName("Collection error")
         self.error_label.hide()
+        self.read_only_label = QLabel(
+            "This collection can only be read (its file or folder is read-only): notes "
+            "cannot be edited and figurines cannot be added or deleted. CSV export still "
+            "works.")
+        self.read_only_label.setWordWrap(True)
+        self.read_only_label.setAccessibleName("Collection is read-only")
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Number of figurines shown")
 
@@ -288,9 +333,11 @@ class CollectionView(QDialog):
         row.addWidget(buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
+        layout.addWidget(self.read_only_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty_label)
+        layout.addWidget(self.empty_label, 1)
+        layout.addWidget(self.no_match_label, 1)
         layout.addLayout(row)
 
         self.model.error.connect(self.show_error)
@@ -300,7 +347,18 @@ class CollectionView(QDialog):
         self._update_buttons()
 
     # -- actions -------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._reload_wanted:
+            self.reload()
+
     def reload(self) -> None:
+        """Show the collection as stored now; while hidden, only note that the next show
+        must (adding a figurine with the window closed costs nothing here)."""
+        if not self.isVisible():
+            self._reload_wanted = True
+            return
+        self._reload_wanted = False
         self.model.reload()
 
     def show_error(self, message: str) -> None:
@@ -342,7 +400,7 @@ class CollectionView(QDialog):
             self.show_error(str(exc))
             return False
         self.error_label.hide()
-        self.count_label.setText(f"Exported {count} figurine(s) to {path}")
+        self.count_label.setText(f"Exported {count_noun(count, 'figurine')} to {path}")
         return True
 
     def _on_search(self, text: str) -> None:
@@ -351,14 +409,24 @@ class CollectionView(QDialog):
 
     def _update_buttons(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.delete_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
+        writable = not getattr(self.model.collection, "read_only", False)
+        self.read_only_label.setVisible(not writable)
+        self.delete_action.setEnabled(writable)
+        self.delete_button.setEnabled(
+            writable and bool(self.table.selectionModel().selectedRows()))
         self.export_button.setEnabled(shown > 0)
+        no_match = total > 0 and shown == 0
         self.empty_label.setVisible(total == 0)
-        self.table.setVisible(total > 0)
+        self.no_match_label.setVisible(no_match)
+        self.table.setVisible(total > 0 and not no_match)
+        if no_match:
+            self.no_match_label.setText(
+                f"No figurines match “{self.search.text().strip()}”. Try fewer or "
+                "different words, or clear the search.")
         if total and shown != total:
-            self.count_label.setText(f"{shown} of {total} figurines")
+            self.count_label.setText(f"{shown} of {count_noun(total, 'figurine')}")
         else:
-            self.count_label.setText(f"{total} figurine(s)")
+            self.count_label.setText(count_noun(total, "figurine"))
 
     def _context_menu(self, pos: Any) -> None:
         index = self.table.indexAt(pos)

@@ -3,14 +3,20 @@ export the library to one file and import (merge) one.
 
 Changes go straight to the library (each one its own transaction) and ``changed`` is
 emitted, so open photos are identified again with the new library at once.
+
+A library can hold a thousand figures, so the list is only rebuilt while the dialog is
+shown (a hidden dialog just notes that it is out of date), and cover thumbnails are
+decoded on a worker thread and kept, keyed by figure and cover, so a rebuild after a
+rename or a teach only decodes covers it has not seen.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -25,23 +31,66 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
+from fmf_desktop._qt.secondary_text import mark_secondary
 from fmf_desktop._qt.workers import JobRunner
 from fmf_desktop.library import ImportReport, Library, LibraryError, TaughtFigure
+from fmf_desktop.wording import count_noun
 
 THUMB = 72
 EXPORT_FILTER = "Find My Figurine library (*.fmflib);;All files (*)"
+# Covers decoded per worker job: the first icons appear quickly on a big library, and
+# handing a batch to the list is a short step on the GUI thread.
+COVER_BATCH = 100
+
+
+def example_caption(source: str) -> str:
+    """What tells an example photo from its siblings: its file name, or how it came."""
+    if source.startswith("correction"):
+        return "correction"
+    if source == "camera":
+        return "camera"
+    # Sources are paths from any OS (an imported library may come from Windows).
+    return re.split(r"[\\/]", source)[-1] or "photo"
+
+
+def _scaled_cover(data: bytes) -> QImage:
+    # QImage, unlike QPixmap and QIcon, may be made on a worker thread.
+    image = QImage()
+    if data and image.loadFromData(data):
+        return image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation)
+    return QImage()
+
+
+def _decode_covers(covers: list[tuple[int, bytes]]) -> list[tuple[int, bytes, QImage]]:
+    return [(figure_id, data, _scaled_cover(data)) for figure_id, data in covers]
 
 
 def _icon(data: bytes | None) -> QIcon:
-    pix = QPixmap()
-    if data and pix.loadFromData(data):
-        return QIcon(pix.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                                Qt.TransformationMode.SmoothTransformation))
-    return QIcon()
+    """An icon decoded here, on the GUI thread: for one figure's photos, not the list."""
+    image = _scaled_cover(data or b"")
+    return QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
+
+
+class _FitWidthDelegate(QStyledItemDelegate):
+    """Keeps list rows no wider than the list, so a long name ends in "…" (the full name
+    is in the tooltip) instead of widening the list behind a horizontal scroll bar."""
+
+    def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802 - Qt override
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        view = self.parent()
+        if isinstance(view, QListView):
+            width = view.viewport().width() - 2 * view.spacing()
+            if width > 0:
+                size.setWidth(min(size.width(), width))
+        return size
 
 
 class LibraryDialog(QDialog):
@@ -55,11 +104,26 @@ class LibraryDialog(QDialog):
         self.setAccessibleName("Taught figures")
         em = self.fontMetrics().height()
         self.resize(em * 48, em * 30)
-        self._runner = JobRunner(1, self)
+        self._runner = JobRunner(1, self)  # import and export
+        self._cover_runner = JobRunner(1, self)
+        # figure id -> (cover JPEG, its icon): a rebuild reuses every unchanged cover.
+        self._cover_icons: dict[int, tuple[bytes, QIcon]] = {}
+        self._covers_decoding: dict[int, bytes] = {}
+        self._covers: dict[int, bytes] = {}  # the covers the list shows now
+        self._items_by_figure: dict[int, QListWidgetItem] = {}
+        # The list is built on the first show; later shows rebuild it when something
+        # changed meanwhile (here, or in another window or process).
+        self._reload_wanted = True
+        self._select_on_reload: int | None = None
+        self._shown_revision: tuple[int, int] | None = None
 
         self.figure_list = QListWidget()
         self.figure_list.setAccessibleName("Taught figures")
         self.figure_list.setIconSize(QSize(THUMB * 2 // 3, THUMB * 2 // 3))
+        self.figure_list.setItemDelegate(_FitWidthDelegate(self.figure_list))
+        self.figure_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.figure_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.figure_list.setResizeMode(QListView.ResizeMode.Adjust)
         self.figure_list.currentItemChanged.connect(lambda *_: self._show_figure())
 
         self.name_edit = QLineEdit()
@@ -84,9 +148,14 @@ class LibraryDialog(QDialog):
         self.example_list.setIconSize(QSize(THUMB, THUMB))
         self.example_list.setResizeMode(QListView.ResizeMode.Adjust)
         self.example_list.setMovement(QListView.Movement.Static)
+        # A fixed cell: long file names end in "…" (middle, so the extension shows)
+        # instead of making every cell as wide as the longest.
+        self.example_list.setGridSize(QSize(THUMB + em * 3, THUMB + em * 2))
+        self.example_list.setWordWrap(False)
+        self.example_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.example_list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.example_list.itemSelectionChanged.connect(self._update_buttons)
-        self.remove_example_button = QPushButton("&Remove photo")
+        self.remove_example_button = QPushButton("&Remove photo…")
         self.remove_example_button.setAccessibleName("Remove the selected example photos")
         self.remove_example_button.clicked.connect(self.remove_selected_examples)
 
@@ -119,6 +188,14 @@ class LibraryDialog(QDialog):
             "figure the app does not know, or correct a result with “Not this?”.")
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setAccessibleName("No taught figures yet")
+        mark_secondary(self.empty_label)
+        self.read_only_label = QLabel(
+            "This library can only be read (its file or folder is read-only): taught "
+            "figures are still recognised, but renaming, deleting, teaching and importing "
+            "are off. Exporting still works.")
+        self.read_only_label.setWordWrap(True)
+        self.read_only_label.setAccessibleName("Library is read-only")
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName("Library status")
@@ -141,16 +218,41 @@ class LibraryDialog(QDialog):
         bottom.addWidget(close)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.read_only_label)
         layout.addWidget(splitter, 1)
-        layout.addWidget(self.empty_label)
+        # Stretches like the list it stands in for, so the text sits in the middle.
+        layout.addWidget(self.empty_label, 1)
         layout.addWidget(self.status_label)
         layout.addLayout(bottom)
         self._splitter = splitter
-        self.reload()
+        self.empty_label.hide()
+        self._update_buttons()
+
+    @property
+    def _read_only(self) -> bool:
+        return bool(getattr(self.library, "read_only", False))
 
     # -- display ---------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._reload_wanted or self.library.revision != self._shown_revision:
+            self.reload(self._select_on_reload)
+
     def reload(self, select_id: int | None = None) -> None:
+        """Show the library as it is now, keeping (or moving to) ``select_id``.
+
+        While the dialog is hidden this only notes that the next show must rebuild: a
+        teach or correction with the dialog closed costs nothing here."""
+        if not self.isVisible():
+            self._reload_wanted = True
+            if select_id is not None:
+                self._select_on_reload = select_id
+            return
         current = self.current_figure()
+        revision = self.library.revision
+        if (not self._reload_wanted and revision == self._shown_revision
+                and select_id in (None, current.id if current else None)):
+            return  # already shown (e.g. our own edit, then the window's "changed" echo)
         select_id = select_id if select_id is not None else (current.id if current else None)
         try:
             figures = self.library.figures()
@@ -158,24 +260,65 @@ class LibraryDialog(QDialog):
         except LibraryError as exc:
             self.show_status(str(exc), error=True)
             return
+        self._reload_wanted = False
+        self._select_on_reload = None
+        self._shown_revision = revision
+        self._covers = covers
+        # Forget the icons of deleted figures; keep the rest for the next rebuild.
+        self._cover_icons = {k: v for k, v in self._cover_icons.items() if k in covers}
+        to_decode: list[tuple[int, bytes]] = []
+        self.figure_list.setUpdatesEnabled(False)
         self.figure_list.blockSignals(True)
         self.figure_list.clear()
+        self._items_by_figure = {}
         row_to_select = 0
         for row, fig in enumerate(figures):
-            text = fig.name + (f"\n{fig.franchise}" if fig.franchise else "")
-            item = QListWidgetItem(_icon(covers.get(fig.id)), f"{text}\n{fig.examples} photo(s)")
+            cover = covers.get(fig.id)
+            known = self._cover_icons.get(fig.id)
+            icon = known[1] if known is not None and known[0] == cover else QIcon()
+            if cover and icon.isNull() and self._covers_decoding.get(fig.id) != cover:
+                to_decode.append((fig.id, cover))
+            lines = [fig.name, fig.franchise, count_noun(fig.examples, "photo")]
+            item = QListWidgetItem(icon, "\n".join(line for line in lines if line))
             item.setData(Qt.ItemDataRole.UserRole, fig)
-            item.setToolTip(f"{fig.name} — taught {fig.created[:10]}")
+            # The full name: long ones are cut short with "…" in the list.
+            franchise = f" ({fig.franchise})" if fig.franchise else ""
+            item.setToolTip(f"{fig.name}{franchise} — taught {fig.created[:10]}")
             self.figure_list.addItem(item)
+            self._items_by_figure[fig.id] = item
             if fig.id == select_id:
                 row_to_select = row
+        if figures:
+            # Signals still blocked: the figure's photos are shown once, just below.
+            self.figure_list.setCurrentRow(row_to_select)
         self.figure_list.blockSignals(False)
+        self.figure_list.setUpdatesEnabled(True)
         self._splitter.setVisible(bool(figures))
         self.empty_label.setVisible(not figures)
-        self.export_button.setEnabled(bool(figures))
-        if figures:
-            self.figure_list.setCurrentRow(row_to_select)
         self._show_figure()
+        for start in range(0, len(to_decode), COVER_BATCH):
+            batch = to_decode[start:start + COVER_BATCH]
+            self._covers_decoding.update(batch)
+            self._cover_runner.submit("covers", lambda b=batch: _decode_covers(b),
+                                      self._on_covers, self._on_covers_failed)
+
+    def _on_covers(self, _key: Any, decoded: list[tuple[int, bytes, QImage]]) -> None:
+        for figure_id, cover, image in decoded:
+            if self._covers_decoding.get(figure_id) == cover:
+                del self._covers_decoding[figure_id]
+            icon = QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
+            self._cover_icons[figure_id] = (cover, icon)
+            item = self._items_by_figure.get(figure_id)
+            if item is not None and self._covers.get(figure_id) == cover:
+                item.setIcon(icon)
+
+    def _on_covers_failed(self, _key: Any, _message: str) -> None:
+        # A cover that cannot be decoded just stays blank; the names are what matter.
+        self._covers_decoding.clear()
+
+    def cover_icons_pending(self) -> bool:
+        """True while cover thumbnails are still being decoded (for tests)."""
+        return self._cover_runner.busy
 
     def current_figure(self) -> TaughtFigure | None:
         item = self.figure_list.currentItem()
@@ -192,26 +335,38 @@ class LibraryDialog(QDialog):
             return
         self.name_edit.setText(fig.name)
         self.franchise_edit.setText(fig.franchise)
+        for edit in (self.name_edit, self.franchise_edit):
+            edit.setCursorPosition(0)  # a long name shows its start, not its end
         try:
             examples = self.library.examples(fig.id)
         except LibraryError as exc:
             self.show_status(str(exc), error=True)
             examples = []
         for ex in examples:
-            icon = _icon(ex.thumbnail)
-            item = QListWidgetItem(icon, ex.created[:10])
+            # Every photo of a figure is often taught the same day: where it came from
+            # tells them apart, the date goes in the tooltip.
+            item = QListWidgetItem(_icon(ex.thumbnail), example_caption(ex.source))
             item.setData(Qt.ItemDataRole.UserRole, ex.id)
-            item.setToolTip(ex.source or "example")
+            item.setToolTip(f"{ex.source or 'example'}\nAdded {ex.created[:10]}")
             self.example_list.addItem(item)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         fig = self.current_figure()
+        writable = not self._read_only
         edited = fig is not None and (
             " ".join(self.name_edit.text().split()) != fig.name
             or " ".join(self.franchise_edit.text().split()) != fig.franchise)
-        self.save_button.setEnabled(edited and bool(self.name_edit.text().strip()))
-        self.remove_example_button.setEnabled(bool(self.example_list.selectedItems()))
+        self.save_button.setEnabled(writable and edited and bool(self.name_edit.text().strip()))
+        self.remove_example_button.setEnabled(writable and bool(self.example_list.selectedItems()))
+        self.delete_figure_button.setEnabled(writable and fig is not None)
+        for edit in (self.name_edit, self.franchise_edit):
+            edit.setReadOnly(not writable)
+        busy = self._runner.busy
+        self.teach_button.setEnabled(writable and not busy)
+        self.import_button.setEnabled(writable and not busy)
+        self.export_button.setEnabled(not busy and self.figure_list.count() > 0)
+        self.read_only_label.setVisible(not writable)
 
     def show_status(self, text: str, *, error: bool = False) -> None:
         self.status_label.setStyleSheet("color: #b71c1c;" if error else "")
@@ -239,8 +394,8 @@ class LibraryDialog(QDialog):
             return
         answer = QMessageBox.question(
             self, "Delete taught figure",
-            f"Delete {fig.name} and its {fig.examples} photo(s) from the library? The app "
-            "will no longer recognise it.",
+            f"Delete {fig.name} and its {count_noun(fig.examples, 'photo')} from the "
+            "library? The app will no longer recognise it. This cannot be undone.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
@@ -262,6 +417,14 @@ class LibraryDialog(QDialog):
         if len(ids) >= fig.examples:
             self.show_status("A figure needs at least one photo; delete the figure instead.",
                              error=True)
+            return
+        answer = QMessageBox.question(
+            self, "Remove photos",
+            f"Remove {'this photo' if len(ids) == 1 else f'these {len(ids)} photos'} of "
+            f"{fig.name} from the library? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
             return
         try:
             for example_id in ids:
@@ -294,15 +457,18 @@ class LibraryDialog(QDialog):
                             self._on_failed)
 
     def _busy(self, busy: bool, text: str = "") -> None:
+        # The runner says whether a job is running; _update_buttons greys out the
+        # buttons that would start a second one.
         for button in (self.import_button, self.export_button, self.teach_button):
             button.setEnabled(not busy)
+        if not busy:
+            self._update_buttons()
         if text:
             self.show_status(text)
 
     def _on_exported(self, path: Any, count: int) -> None:
         self._busy(False)
-        self.export_button.setEnabled(count > 0)
-        self.show_status(f"Exported {count} figure(s) to {path}.")
+        self.show_status(f"Exported {count_noun(count, 'figure')} to {path}.")
 
     def _on_imported(self, path: Any, report: ImportReport) -> None:
         self._busy(False)
@@ -312,9 +478,10 @@ class LibraryDialog(QDialog):
 
     def _on_failed(self, _path: Any, message: str) -> None:
         self._busy(False)
-        self.export_button.setEnabled(self.figure_list.count() > 0)
         # LibraryError messages are written for users; drop the class name workers add.
         self.show_status(message.removeprefix("LibraryError: "), error=True)
 
     def wait_idle(self, msecs: int = 10000) -> bool:
-        return self._runner.wait(msecs)
+        """Block until import/export and cover decoding are done (tests, quitting: an
+        export must not find the library closed under it)."""
+        return self._runner.wait(msecs) and self._cover_runner.wait(msecs)

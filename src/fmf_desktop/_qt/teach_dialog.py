@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QCompleter,
@@ -34,8 +43,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fmf_desktop._qt.secondary_text import mark_secondary, secondary_color
 from fmf_desktop._qt.workers import JobRunner
 from fmf_desktop.results import Candidate, CharacterInfo
+from fmf_desktop.wording import count_noun
 
 THUMB = 96
 PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff);;All files (*)"
@@ -68,6 +79,22 @@ def _load_thumbnail(path: str) -> np.ndarray:
     return load_image(path, max_side=THUMB * 2).rgb
 
 
+class _PhotoList(QListWidget):
+    """The photo area; while empty it says, inside itself, how to fill it."""
+
+    EMPTY_TEXT = "Drop photos of the figure here\nor press “Add photos…”"
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self.count():
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(secondary_color(self.palette()))
+        painter.drawText(self.viewport().rect().adjusted(8, 8, -8, -8),
+                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                         self.EMPTY_TEXT)
+
+
 class TeachDialog(QDialog):
     """Collects a TeachRequest. ``suggestions`` turns it into the correction dialog."""
 
@@ -80,6 +107,7 @@ class TeachDialog(QDialog):
         capture: Callable[[], np.ndarray | None] | None = None,
         correcting: bool = False,
         whole_photo: np.ndarray | None = None,
+        figurines_in_photo: int = 1,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -134,8 +162,9 @@ class TeachDialog(QDialog):
         form.addRow("&Name:", self.name_edit)
         form.addRow("&Franchise:", self.franchise_edit)
 
-        self.photo_list = QListWidget()
+        self.photo_list = _PhotoList()
         self.photo_list.setAccessibleName("Photos of the figure")
+        self.photo_list.setAccessibleDescription(_PhotoList.EMPTY_TEXT.replace("\n", " "))
         self.photo_list.setViewMode(QListView.ViewMode.IconMode)
         self.photo_list.setIconSize(QSize(THUMB, THUMB))
         self.photo_list.setGridSize(QSize(THUMB + em * 2, THUMB + em * 2))
@@ -174,8 +203,23 @@ class TeachDialog(QDialog):
         self.problem_label.setStyleSheet("color: #b71c1c;")
         self.problem_label.setAccessibleName("Problems with photos")
         self.problem_label.hide()
+        # Correcting one figurine of a shelf photo: "use each whole photo" would teach
+        # the whole shelf under this one name. Allowed (a second box may be a false
+        # find, e.g. a hand), but said plainly next to the swapped preview.
+        self._figurines_in_photo = figurines_in_photo
+        self.whole_photo_warning = QLabel(
+            f"This photo shows {count_noun(figurines_in_photo, 'figurine')}: with this "
+            "option the whole photo, all of them, is taught as this one figure. Leave it "
+            "off to teach only the figurine you are correcting.")
+        self.whole_photo_warning.setWordWrap(True)
+        self.whole_photo_warning.setAccessibleName("Warning: the whole photo will be taught")
+        warning_palette = self.whole_photo_warning.palette()
+        warning_palette.setColor(QPalette.ColorRole.WindowText, Qt.GlobalColor.darkRed)
+        self.whole_photo_warning.setPalette(warning_palette)
+        self.whole_photo_warning.hide()
         self.hint_label = QLabel()
-        self.hint_label.setEnabled(False)
+        self.hint_label.setAccessibleName("What happens next")
+        mark_secondary(self.hint_label)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -194,6 +238,7 @@ class TeachDialog(QDialog):
         layout.addWidget(self.photo_list, 1)
         layout.addLayout(photo_buttons)
         layout.addWidget(self.whole_image)
+        layout.addWidget(self.whole_photo_warning)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.buttons)
@@ -245,6 +290,7 @@ class TeachDialog(QDialog):
         rgb = self._whole_photo if whole else item.data(Qt.ItemDataRole.UserRole + 1)
         item.setIcon(_icon_from_rgb(rgb))
         item.setText("whole photo" if whole else "this crop")
+        self.whole_photo_warning.setVisible(whole and self._figurines_in_photo > 1)
 
     def capture_frame(self) -> None:
         frame = self._capture() if self._capture is not None else None
@@ -285,6 +331,9 @@ class TeachDialog(QDialog):
     def remove_selected(self) -> None:
         for item in self.photo_list.selectedItems():
             self.photo_list.takeItem(self.photo_list.row(item))
+        corrected = self._corrected_item
+        if corrected is not None and self.photo_list.row(corrected) < 0:
+            self.whole_photo_warning.hide()  # the shelf photo is no longer taught
         self._update_state()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
@@ -353,5 +402,9 @@ class TeachDialog(QDialog):
             known = self._known.get(" ".join(self.name_edit.text().split()).casefold())
             extra = (" It adds to the existing figure of that name."
                      if known is not None and known.taught else "")
-            hint = f"{count} photo(s) will be taught.{extra}"
+            hint = f"{count_noun(count, 'photo')} will be taught.{extra}"
         self.hint_label.setText(hint)
+
+    def wait_idle(self, msecs: int = 10000) -> bool:
+        """Block until the photo checks are done (tests, quitting)."""
+        return self._runner.wait(msecs)

@@ -25,6 +25,7 @@ from fmf_desktop._qt.workers import JobRunner
 from fmf_desktop.collection import Collection, CollectionError, default_collection_path
 from fmf_desktop.library import Library, LibraryError, NewExample, default_library_path
 from fmf_desktop.results import Box, CharacterInfo, Figurine
+from fmf_desktop.wording import count_noun
 
 if TYPE_CHECKING:
     from fmf_desktop._qt.collection_view import CollectionView
@@ -81,6 +82,7 @@ class TeachingController(QObject):
         self.library_dialog: LibraryDialog | None = None
         self.collection_view: CollectionView | None = None
         self._correction: _PendingCorrection | None = None
+        self._matcher_error_shown: str | None = None  # said once, until it changes
 
         try:
             self.library = Library(library_path or default_library_path())
@@ -104,6 +106,9 @@ class TeachingController(QObject):
         s.model_state_changed.connect(self._on_model_state)
         s.current_changed.connect(lambda _i: self.refresh())
         s.item_changed.connect(lambda _i: self.refresh())
+        # Each photo named again has asked the matcher; a library that fails while
+        # being read says why here (recognition carries on with the bundled model).
+        s.item_changed.connect(lambda _i: self._report_matcher_error())
         window.results_panel.figurine_selected.connect(lambda _i: self.refresh())
         window.canvas.figurine_selected.connect(lambda _i: self.refresh())
         if s.model_state == "ready":
@@ -222,10 +227,37 @@ class TeachingController(QObject):
     def _on_matcher(self, _key: Any, matcher: Any) -> None:
         self.matcher = matcher
         self.session.matcher = matcher
+        self._show_model_status()
+        self._report_matcher_error()
         # len() is the index open_matcher built on the worker; index() could rebuild it
         # here, on the GUI thread, if the library changed meanwhile.
         if len(matcher):
             self.session.reidentify_all()  # photos named before the library was ready
+
+    def _report_matcher_error(self) -> None:
+        """Show the matcher's problem (e.g. a damaged library file) once in the message
+        bar: the library opened, but its figures cannot be read, so none are matched."""
+        error = getattr(self.matcher, "last_error", None)
+        if error and error != self._matcher_error_shown:
+            self._error(f"Taught figures are not recognised right now: {error}\n"
+                        f"{UNAVAILABLE}")
+        self._matcher_error_shown = error
+
+    def _show_model_status(self) -> None:
+        """The window's model status, counting taught figures too. The session only
+        knows the bundled characters, so this replaces its "Model ready" text."""
+        if self.session.model_state != "ready" or self.library is None:
+            return
+        try:
+            taught = len(self.library.figures())
+        except LibraryError:
+            return  # the message bar explains; the session's text stays
+        bundled = len(getattr(self.session.recognizer, "classes", []) or [])
+        text = f"Model ready: knows {count_noun(bundled, 'character')}"
+        if taught:
+            text += f" and {count_noun(taught, 'taught figure')}"
+        self.window.model_label.setText(text)
+        self.window.model_label.setToolTip(text)
 
     def _on_job_failed(self, _key: Any, message: str) -> None:
         self._error(message)
@@ -278,7 +310,9 @@ class TeachingController(QObject):
         suggestions = [c for c in fig.top]
         dialog = TeachDialog(known=self._known_characters(), suggestions=suggestions,
                              crops=[crop], capture=self.capture, correcting=True,
-                             whole_photo=whole_preview, parent=self.window)
+                             whole_photo=whole_preview,
+                             figurines_in_photo=len(item.result.figurines),
+                             parent=self.window)
         dialog.accepted.connect(lambda: self.teach(dialog.request()))
         dialog.rejected.connect(self._forget_correction)  # let go of the photo's pixels
         self.teach_dialog = dialog
@@ -313,6 +347,7 @@ class TeachingController(QObject):
         def work() -> tuple[Any, list[str]]:
             from fmf_desktop.imaging import ImageLoadError, load_image
             from fmf_desktop.teaching import (
+                BlankPhotoError,
                 current_model_key,
                 example_from_crop,
                 teach_crop,
@@ -322,19 +357,26 @@ class TeachingController(QObject):
             for path in request.photos:
                 try:
                     image = load_image(path, max_side=2048)
+                    crop = teach_crop(recognizer, image.rgb, whole_image=request.whole_image)
                 except ImageLoadError as exc:
                     problems.append(str(exc))
                     continue
-                crop = teach_crop(recognizer, image.rgb, whole_image=request.whole_image)
+                except BlankPhotoError as exc:
+                    problems.append(f"{Path(path).name}: {exc}")
+                    continue
                 examples.append(example_from_crop(crop, path))
             for rgb in crops:  # camera frames: find the figurine like in a photo
-                crop = teach_crop(recognizer, rgb, whole_image=request.whole_image)
+                try:
+                    crop = teach_crop(recognizer, rgb, whole_image=request.whole_image)
+                except BlankPhotoError as exc:
+                    problems.append(f"camera frame: {exc}")
+                    continue
                 examples.append(example_from_crop(crop, "camera"))
             for rgb, source in whole_photos:
                 crop = teach_crop(recognizer, rgb, whole_image=True)
                 examples.append(example_from_crop(crop, source))
             if not examples:
-                raise LibraryError("Nothing was taught: none of the photos could be read.\n"
+                raise LibraryError("Nothing was taught: none of the photos could be used.\n"
                                    + "\n".join(problems))
             key = self.matcher.model if self.matcher is not None else current_model_key(
                 recognizer)
@@ -348,8 +390,8 @@ class TeachingController(QObject):
 
     def _on_taught(self, _key: Any, payload: tuple[Any, list[str]]) -> None:
         figure, problems = payload
-        self._status(f"Taught {figure.name}: {figure.examples} photo(s) in the library. "
-                     "Recognising again…")
+        self._status(f"Taught {figure.name}: {count_noun(figure.examples, 'photo')} in the "
+                     "library. Recognising again…")
         if problems:
             self.window.message_bar.show_message(
                 "Some photos were left out:\n" + "\n".join(problems), "error")
@@ -362,7 +404,8 @@ class TeachingController(QObject):
         # The matcher notices the new library revision; identifying again shows it.
         self.session.reidentify_all()
         if self.library_dialog is not None:
-            self.library_dialog.reload()
+            self.library_dialog.reload()  # hidden: only marks it out of date
+        self._show_model_status()
         self.library_changed.emit()
 
     def open_library_dialog(self) -> LibraryDialog | None:
@@ -375,7 +418,7 @@ class TeachingController(QObject):
             self.library_dialog = LibraryDialog(self.library, self.window)
             self.library_dialog.changed.connect(self._library_changed)
             self.library_dialog.teach_requested.connect(self.open_teach_dialog)
-        self.library_dialog.reload()
+        # Showing rebuilds the list when the library changed since it was last shown.
         self.library_dialog.show()
         self.library_dialog.raise_()
         return self.library_dialog
@@ -419,7 +462,7 @@ class TeachingController(QObject):
             return False
         self._status(f"Added {candidate.name} to your collection (My collection: Ctrl+M).")
         if self.collection_view is not None:
-            self.collection_view.reload()
+            self.collection_view.reload()  # hidden: only marks it out of date
         return True
 
     def open_collection(self) -> CollectionView | None:
@@ -432,7 +475,7 @@ class TeachingController(QObject):
             self.collection_view = CollectionView(self.collection, self.window)
             self.collection_view.shop_requested.connect(
                 lambda _name, url: browser.open_url(url, self.collection_view))
-        self.collection_view.reload()
+        # Showing reloads the table when the collection changed since it was last shown.
         self.collection_view.show()
         self.collection_view.raise_()
         return self.collection_view
@@ -440,14 +483,22 @@ class TeachingController(QObject):
     # -- shutdown / tests ------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if watched is self.window and event.type() == QEvent.Type.Close:
-            self._runner.wait(10000)
+            self.wait_idle(10000)
         return False
 
     def wait_idle(self, msecs: int = 30000) -> bool:
-        return self._runner.wait(msecs)
+        """Block until every worker that reads or writes the stores is done: teaching
+        here, the library dialog's import/export and cover decoding, the teach dialog's
+        photo checks."""
+        done = self._runner.wait(msecs)
+        for dialog in (self.library_dialog, self.teach_dialog):
+            if dialog is not None:
+                done = dialog.wait_idle(msecs) and done
+        return done
 
     def close(self) -> None:
-        self._runner.wait(10000)
+        # An export or a teach still running must not find its database closed.
+        self.wait_idle(10000)
         for store in (self.library, self.collection):
             if store is not None:
                 store.close()
