@@ -1,10 +1,26 @@
-"""One line of the top-5: name, franchise and a confidence bar; click to pick it."""
+"""One line of the top-5: name, franchise and a confidence bar; click (or arrow keys) to
+pick it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QSizePolicy, QWidget
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QFocusEvent,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QProgressBar,
+    QRadioButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from fmf_desktop._qt.secondary_text import mark_secondary
 from fmf_desktop.results import Candidate
@@ -53,20 +69,22 @@ class ElidedLabel(QLabel):
         super().setText(shown)
 
 
-class CandidateRow(QFrame):
-    clicked = Signal()
+class CandidateRow(QRadioButton):
+    """A radio button drawn as a row: screen readers hear "radio button, checked" for the
+    chosen match, arrow keys move between the five (choosing as they go, like any radio
+    group) and Tab reaches only the chosen one."""
 
     def __init__(self, rank: int, candidate: Candidate, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.candidate = candidate
         percent = round(candidate.score * 100)
         self.setObjectName("candidateRow")
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(
             f"Match {rank}: {candidate.name}, {candidate.franchise}, {percent} percent"
+            if candidate.franchise else f"Match {rank}: {candidate.name}, {percent} percent"
         )
+        self.setAccessibleDescription("Shows shop links for this character")
         # The tooltip carries the full name and franchise: either may be cut short.
         full = f"{candidate.name} ({candidate.franchise})" if candidate.franchise \
             else candidate.name
@@ -81,15 +99,16 @@ class CandidateRow(QFrame):
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         mark_secondary(self.franchise_label)
         self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setValue(round(candidate.score * 1000))
+        # 0-100: assistive technology reads the bar's value as it is ("31", not "310").
+        self.bar.setRange(0, 100)
+        self.bar.setValue(percent)
         self.bar.setFormat(f"{percent}%")
         self.bar.setTextVisible(True)
         self.bar.setAccessibleName(f"Confidence {percent} percent")
         self.bar.setMaximumHeight(self.fontMetrics().height() + 4)
 
         layout = QGridLayout(self)
-        margin = self.fontMetrics().height() // 3
+        margin = self.fontMetrics().height() // 3 + 2  # room for the focus line inside
         layout.setContentsMargins(margin, margin, margin, margin)
         layout.setVerticalSpacing(2)
         layout.addWidget(self.name_label, 0, 0)
@@ -99,32 +118,59 @@ class CandidateRow(QFrame):
         self.name_label.setSizePolicy(QSizePolicy.Policy.Expanding,
                                       QSizePolicy.Policy.Preferred)
         layout.addWidget(self.bar, 1, 0, 1, 2)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.set_checked(False)
 
     def set_checked(self, checked: bool) -> None:
-        self._checked = checked
-        # A dynamic property drives the style sheet set by the results panel.
-        self.setProperty("checked", checked)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        # Unchecking the checked button of a radio group is refused by Qt; the panel
+        # checks another row instead, which unchecks this one.
+        self.setChecked(checked)
 
     def is_checked(self) -> bool:
-        return self._checked
+        return self.isChecked()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit()
-            event.accept()
-        else:
-            super().mousePressEvent(event)
+    # -- a row, not a round indicator with text ---------------------------------------
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        # Asks for no more width than its minimum: the name and franchise elide to fit,
+        # and the panel's layout stretches the row across the panel anyway.
+        return QSize(self.minimumSizeHint().width(), self.layout().totalSizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.layout().totalMinimumSize()
+
+    def hitButton(self, pos: QPoint) -> bool:  # noqa: N802 - Qt override
+        return self.rect().contains(pos)  # the whole row, not just an indicator
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.clicked.emit()
+        # Space chooses (as for any radio button); Return and Enter too, as before.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.click()
             event.accept()
         else:
             super().keyPressEvent(event)
 
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        if self.isChecked():
+            pen = QPen(palette.color(QPalette.ColorRole.Highlight), 2)
+        else:
+            pen = QPen(palette.color(QPalette.ColorRole.Mid), 1)
+        painter.setPen(pen)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 4, 4)
+        if self.hasFocus():
+            # Drawn here rather than by the style, which may show focus only after a
+            # Tab press or not at all: keyboard users must always see where they are.
+            focus_pen = QPen(palette.color(QPalette.ColorRole.Text), 1,
+                             Qt.PenStyle.DashLine)
+            painter.setPen(focus_pen)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(3.5, 3.5, -3.5, -3.5), 3, 3)
+
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
         super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
         self.update()

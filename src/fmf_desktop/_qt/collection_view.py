@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeySequence, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -234,6 +235,22 @@ class CollectionFilter(QSortFilterProxyModel):
         return all(w in hay for w in self._words)
 
 
+# The "Sort by" choices: (label, column, order). The same as clicking a column header,
+# but reachable by keyboard and named in words.
+SORT_CHOICES = (
+    ("Newest first", CollectionModel.ADDED, Qt.SortOrder.DescendingOrder),
+    ("Oldest first", CollectionModel.ADDED, Qt.SortOrder.AscendingOrder),
+    ("Name A–Z", CollectionModel.NAME, Qt.SortOrder.AscendingOrder),
+    ("Name Z–A", CollectionModel.NAME, Qt.SortOrder.DescendingOrder),
+    ("Franchise A–Z", CollectionModel.FRANCHISE, Qt.SortOrder.AscendingOrder),
+    ("Franchise Z–A", CollectionModel.FRANCHISE, Qt.SortOrder.DescendingOrder),
+    ("Note A–Z", CollectionModel.NOTE, Qt.SortOrder.AscendingOrder),
+    ("Note Z–A", CollectionModel.NOTE, Qt.SortOrder.DescendingOrder),
+    ("Shop links A–Z", CollectionModel.SHOPS, Qt.SortOrder.AscendingOrder),
+    ("Shop links Z–A", CollectionModel.SHOPS, Qt.SortOrder.DescendingOrder),
+)
+
+
 class CollectionView(QDialog):
     """The "My collection" window."""
 
@@ -256,12 +273,21 @@ class CollectionView(QDialog):
         self.search.setAccessibleName("Search the collection")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
+        self.sort_combo = QComboBox()
+        self.sort_combo.setAccessibleName("Sort by")
+        for label, _column, _order in SORT_CHOICES:
+            self.sort_combo.addItem(label)
+        sort_label = QLabel("S&ort by:")
+        sort_label.setBuddy(self.sort_combo)
 
         self.table = QTableView()
         self.table.setAccessibleName("Collection")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(CollectionModel.ADDED, Qt.SortOrder.DescendingOrder)
+        # Tab leaves the table (arrow keys move between cells), so the buttons under it
+        # can be reached by keyboard.
+        self.table.setTabKeyNavigation(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -279,42 +305,49 @@ class CollectionView(QDialog):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        # The combo box and the column headers are two ways to sort: each follows the other.
+        self.sort_combo.currentIndexChanged.connect(self._on_sort_choice)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._on_header_sort)
 
         self.empty_label = QLabel(
             "Your collection is empty. Identify a figurine, then press “Add to collection” "
             "in the results panel (Ctrl+D).")
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setAccessibleName("Collection is empty")
         mark_secondary(self.empty_label)
         # A search that matches nothing says so where the rows would be.
         self.no_match_label = QLabel()
         self.no_match_label.setWordWrap(True)
         self.no_match_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.no_match_label.setAccessibleName("No figurines match the search")
         mark_secondary(self.no_match_label)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b71c1c;")
-        self.error_label.setAccessibleName("Collection error")
+        self.error_label.setAccessibleDescription("Collection error")
         self.error_label.hide()
         self.read_only_label = QLabel(
             "This collection can only be read (its file or folder is read-only): notes "
             "cannot be edited and figurines cannot be added or deleted. CSV export still "
             "works.")
         self.read_only_label.setWordWrap(True)
-        self.read_only_label.setAccessibleName("Collection is read-only")
         self.count_label = QLabel()
-        self.count_label.setAccessibleName("Number of figurines shown")
+        self.count_label.setAccessibleDescription("Number of figurines shown")
 
         self.delete_button = QPushButton("&Delete")
         self.delete_button.setAccessibleName("Delete the selected figurines")
+        # No default button here: a dialog makes its first "auto default" button the
+        # default, which made Return in the search field or the table start a delete.
+        # Return has nothing to confirm in this window (the search is live).
+        self.delete_button.setAutoDefault(False)
         self.delete_button.clicked.connect(self.delete_selected)
         self.export_button = QPushButton("&Export CSV…")
         self.export_button.setAccessibleName("Export the collection as CSV")
         self.export_button.clicked.connect(self.export_dialog)
+        self.export_button.setAutoDefault(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        # Return in the search field must not close the window either (Esc does).
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
 
         self.delete_action = QAction("Delete", self)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
@@ -331,8 +364,12 @@ class CollectionView(QDialog):
         row.addWidget(self.delete_button)
         row.addWidget(self.export_button)
         row.addWidget(buttons)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(sort_label)
+        search_row.addWidget(self.sort_combo)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.search)
+        layout.addLayout(search_row)
         layout.addWidget(self.read_only_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.table, 1)
@@ -406,6 +443,19 @@ class CollectionView(QDialog):
     def _on_search(self, text: str) -> None:
         self.proxy.set_search(text)
         self._update_buttons()
+
+    def _on_sort_choice(self, choice: int) -> None:
+        if 0 <= choice < len(SORT_CHOICES):
+            _label, column, order = SORT_CHOICES[choice]
+            self.table.sortByColumn(column, order)
+
+    def _on_header_sort(self, column: int, order: Qt.SortOrder) -> None:
+        for choice, (_label, col, ord_) in enumerate(SORT_CHOICES):
+            if (col, ord_) == (column, order):
+                self.sort_combo.blockSignals(True)
+                self.sort_combo.setCurrentIndex(choice)
+                self.sort_combo.blockSignals(False)
+                return
 
     def _update_buttons(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()

@@ -46,14 +46,14 @@ class ErrorView(QWidget):
         self.title.setWordWrap(True)
 
         self.message = QLabel()
-        self.message.setAccessibleName("Error message")
+        self.message.setAccessibleDescription("Error message")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setMaximumWidth(em * 40)
 
         self.details = QLabel()
-        self.details.setAccessibleName("Technical details")
+        self.details.setAccessibleDescription("Technical details")
         self.details.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

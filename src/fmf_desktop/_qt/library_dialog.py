@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap, QShowEvent
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -141,6 +141,8 @@ class LibraryDialog(QDialog):
         self.delete_figure_button = QPushButton("&Delete figure…")
         self.delete_figure_button.setAccessibleName("Delete this taught figure")
         self.delete_figure_button.clicked.connect(self.delete_current_figure)
+        # Never the default button: Return elsewhere in the dialog must not start a delete.
+        self.delete_figure_button.setAutoDefault(False)
 
         self.example_list = QListWidget()
         self.example_list.setAccessibleName("Example photos")
@@ -158,6 +160,11 @@ class LibraryDialog(QDialog):
         self.remove_example_button = QPushButton("&Remove photo…")
         self.remove_example_button.setAccessibleName("Remove the selected example photos")
         self.remove_example_button.clicked.connect(self.remove_selected_examples)
+        self.remove_example_button.setAutoDefault(False)
+        # The Delete key in either list does what its button does, question included.
+        self._add_delete_key(self.figure_list, "Delete figure", self.delete_current_figure)
+        self._add_delete_key(self.example_list, "Remove photo",
+                             self.remove_selected_examples)
 
         form = QFormLayout()
         form.addRow("&Name:", self.name_edit)
@@ -188,17 +195,15 @@ class LibraryDialog(QDialog):
             "figure the app does not know, or correct a result with “Not this?”.")
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setAccessibleName("No taught figures yet")
         mark_secondary(self.empty_label)
         self.read_only_label = QLabel(
             "This library can only be read (its file or folder is read-only): taught "
             "figures are still recognised, but renaming, deleting, teaching and importing "
             "are off. Exporting still works.")
         self.read_only_label.setWordWrap(True)
-        self.read_only_label.setAccessibleName("Library is read-only")
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
-        self.status_label.setAccessibleName("Library status")
+        self.status_label.setAccessibleDescription("Library status")
 
         self.teach_button = QPushButton("&Teach a figure…")
         self.teach_button.clicked.connect(self.teach_requested)
@@ -227,6 +232,13 @@ class LibraryDialog(QDialog):
         self._splitter = splitter
         self.empty_label.hide()
         self._update_buttons()
+
+    def _add_delete_key(self, view: QWidget, text: str, slot) -> None:
+        action = QAction(text, view)
+        action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(slot)
+        view.addAction(action)
 
     @property
     def _read_only(self) -> bool:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from fmf_desktop import __version__
 from fmf_desktop._qt import browser
+from fmf_desktop._qt.announce import announce
 from fmf_desktop._qt.camera_page import install_camera_mode
 from fmf_desktop._qt.camera_placeholder import CameraPlaceholder
 from fmf_desktop._qt.canvas import PhotoCanvas
@@ -128,6 +129,9 @@ class MainWindow(QMainWindow):
         self.teaching = TeachingController(self)
         self._shown_item_id: int | None = None
         self._recorded: set[int] = set()
+        # (photo, result) last read out, so a result is announced once when it is ready
+        # and again only when it changes (a drawn box, a correction).
+        self._announced: tuple[int, int] | None = None
         self._told_settings_not_saved = False
         # Camera mode: live names over a webcam or a video file (replaces the placeholder).
         install_camera_mode(self)
@@ -224,7 +228,9 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.setIconSize(QSize(self.fontMetrics().height(), self.fontMetrics().height()))
         self.position_label = QLabel()
-        self.position_label.setAccessibleName("Photo position in the queue")
+        # A description, not a name: a screen reader reads a label's name instead of
+        # its text ("Photo 2 of 5").
+        self.position_label.setAccessibleDescription("Photo position in the queue")
         for item in (self.open_action, self.paste_action, None, self.prev_action,
                      self.position_label, self.next_action, None, self.draw_action,
                      self.whole_photo_action, self.fit_action, None, self.camera_action):
@@ -244,7 +250,7 @@ class MainWindow(QMainWindow):
         self.progress.setTextVisible(False)
         self.progress.hide()
         self.model_label = QLabel()
-        self.model_label.setAccessibleName("Model status")
+        self.model_label.setAccessibleDescription("Model status")
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.model_label)
 
@@ -292,7 +298,9 @@ class MainWindow(QMainWindow):
             self.open_paths(paths)
 
     def paste(self) -> None:
-        incoming = read_mime(QGuiApplication.clipboard().mimeData())
+        mime = QGuiApplication.clipboard().mimeData()
+        # An empty clipboard may have no data object at all.
+        incoming = read_mime(mime) if mime is not None else Incoming()
         if incoming.empty:
             self.message_bar.show_message(
                 "The clipboard holds no image. Copy a picture or a photo file, then paste "
@@ -388,6 +396,16 @@ class MainWindow(QMainWindow):
             self._check_settings_saved()
         if index == self.session.current:
             self._show_current()
+            self._announce_result(item)
+
+    def _announce_result(self, item) -> None:
+        """Say the answer aloud for screen reader users, whose focus is elsewhere."""
+        if item is None or item.result is None or self.camera_action.isChecked():
+            return
+        key = (item.id, id(item.result))
+        if key != self._announced:
+            self._announced = key
+            announce(self.results_panel, self.results_panel.spoken_summary())
 
     def _show_current(self) -> None:
         session = self.session
@@ -584,7 +602,10 @@ class MainWindow(QMainWindow):
             f"<tr><td style='padding-right: 24px'>{escape(name)}</td>"
             f"<td><b>{escape(keys)}</b></td></tr>"
             for name, keys in self.shortcut_rows())
-        extra = ("<p>Mouse: wheel zooms, drag pans, click a box to select it, "
+        extra = ("<p>Keyboard: Tab reaches the list of figurines in the photo; its arrow "
+                 "keys select a box, as clicking it does. In the top matches, arrow keys "
+                 "choose the character whose shop links are shown.</p>"
+                 "<p>Mouse: wheel zooms, drag pans, click a box to select it, "
                  "Shift+drag draws a box.</p>")
         QMessageBox.information(self, "Keyboard shortcuts",
                                 f"<table cellspacing='2'>{text}</table>{extra}")

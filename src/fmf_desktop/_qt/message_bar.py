@@ -12,10 +12,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from fmf_desktop._qt.announce import announce
+
 _COLORS = {
     "info": ("#e3f2fd", "#0d47a1"),
     "error": ("#ffebee", "#b71c1c"),
 }
+# Said in words too, not only by colour (colour-blind users, screen readers).
+_KIND_WORDS = {"info": "Note:", "error": "Error:"}
 
 
 class MessageBar(QFrame):
@@ -23,6 +27,9 @@ class MessageBar(QFrame):
         super().__init__(parent)
         self.setAccessibleName("Notice")
         self.setObjectName("messageBar")
+        self.kind_label = QLabel()
+        self.kind_label.setStyleSheet("font-weight: bold;")
+        self.kind_label.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -34,6 +41,7 @@ class MessageBar(QFrame):
         layout = QHBoxLayout(self)
         em = self.fontMetrics().height()
         layout.setContentsMargins(em // 2, em // 4, em // 4, em // 4)
+        layout.addWidget(self.kind_label)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.close_button)
         self.kind = "info"
@@ -49,6 +57,8 @@ class MessageBar(QFrame):
             self._warning = (text, kind)
             self._transient = None
         self._refresh()
+        # Appearing above the content does not move focus: a screen reader is told.
+        announce(self, self.spoken_text(), urgent=kind == "error")
 
     def clear_transient(self) -> None:
         """Forget a notice about the previous action; a warning stays."""
@@ -75,8 +85,18 @@ class MessageBar(QFrame):
             f"#messageBar {{ background: {background}; border-radius: 4px; }}"
             f"#messageBar QLabel {{ color: {foreground}; }}"
         )
+        self.kind_label.setText(_KIND_WORDS.get(kind, _KIND_WORDS["info"]))
         self.label.setText(text)
+        self.setAccessibleName("Error notice" if kind == "error" else "Notice")
         self.show()
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
+
+    def spoken_text(self) -> str:
+        """The notice as a screen reader should hear it: "Error: …" or "Note: …"."""
+        shown = self._transient or self._warning
+        if shown is None:
+            return ""
+        text, kind = shown
+        return f"{_KIND_WORDS.get(kind, _KIND_WORDS['info'])} {text}"

@@ -23,7 +23,6 @@ from fmf_desktop._qt.flow_layout import FlowLayout
 from fmf_desktop.results import Candidate, Figurine
 
 _STYLE = """
-#candidateRow[checked="true"] { border: 2px solid palette(highlight); border-radius: 4px; }
 #notSure { color: #e65100; }
 """
 
@@ -35,6 +34,9 @@ class ResultsPanel(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Results")
+        # Not a tab stop itself: it would take focus with nothing to show for it. The
+        # controls inside stay reachable, and focusing one scrolls it into view.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         # No sideways scrolling: everything inside wraps, elides or flows onto another row
@@ -57,8 +59,10 @@ class ResultsPanel(QScrollArea):
         self.figurine_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.figurine_list.currentRowChanged.connect(self._on_list_row)
 
+        # Labels that show information get no accessible name: a screen reader reads a
+        # label's name instead of its text, so "Character name" would hide the answer.
         self.heading = QLabel()
-        self.heading.setAccessibleName("Character name")
+        self.heading.setAccessibleDescription("Character name")
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.heading.font()
@@ -66,11 +70,11 @@ class ResultsPanel(QScrollArea):
         font.setBold(True)
         self.heading.setFont(font)
         self.subheading = QLabel()
-        self.subheading.setAccessibleName("Franchise")
+        self.subheading.setAccessibleDescription("Franchise")
         self.subheading.setWordWrap(True)
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
-        self.explanation.setAccessibleName("Explanation")
+        self.explanation.setAccessibleDescription("Explanation")
 
         self.top_title = QLabel("Top matches")
         self.top_title.setStyleSheet("font-weight: bold;")
@@ -186,6 +190,20 @@ class ResultsPanel(QScrollArea):
             self._set_heading(best.name, subtitle, caution, unsure=False)
         self._set_candidates(figurine.top)
 
+    def spoken_summary(self) -> str:
+        """The answer for the selected figurine in a few words, for a screen reader:
+        "Watson Amelia, 87%", "Not sure" or "No figurine found"."""
+        if not 0 <= self._selected < len(self._figurines):
+            return self.heading.text()
+        figurine = self._figurines[self._selected]
+        best = figurine.best
+        if best is None or figurine.decision == "unsure":
+            answer = self.heading.text()
+        else:
+            answer = f"{best.name}, {round(best.score * 100)}%"
+        count = len(self._figurines)
+        return answer if count == 1 else f"{count} figurines found. {answer}"
+
     @property
     def selected_index(self) -> int:
         return self._selected
@@ -238,7 +256,7 @@ class ResultsPanel(QScrollArea):
         self.rows = []
         for rank, candidate in enumerate(candidates[:5], start=1):
             row = CandidateRow(rank, candidate)
-            row.clicked.connect(lambda r=rank - 1: self.choose_candidate(r))
+            row.clicked.connect(lambda _checked=False, r=rank - 1: self.choose_candidate(r))
             self.top_box.addWidget(row)
             self.rows.append(row)
         self.top_title.setVisible(bool(self.rows))

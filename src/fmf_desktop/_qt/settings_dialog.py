@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -59,6 +59,7 @@ class SettingsDialog(QDialog):
         self.remove_button = QPushButton("&Remove shop")
         self.remove_button.setToolTip("Only shops you added can be removed; untick others")
         self.remove_button.clicked.connect(self.remove_selected_shop)
+        self.remove_button.setAutoDefault(False)  # Return must not remove a shop
         self.shop_error = QLabel()
         self.shop_error.setStyleSheet("color: #b71c1c;")
         self.shop_error.setWordWrap(True)
@@ -115,6 +116,11 @@ class SettingsDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        # While the new shop's fields have focus, Return adds the shop (and "Add shop"
+        # shows as the default button) instead of pressing OK and closing the dialog.
+        for edit in (self.new_name, self.new_template):
+            edit.installEventFilter(self)
 
         layout = QVBoxLayout(self)
         layout.addWidget(shops_box, 1)
@@ -122,6 +128,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(em * 36, em * 30)
         self._update_remove_button(self.shop_list.currentRow())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched in (self.new_name, self.new_template):
+            if event.type() == QEvent.Type.FocusIn:
+                self.add_button.setDefault(True)
+            elif event.type() == QEvent.Type.FocusOut:
+                self.ok_button.setDefault(True)
+        return super().eventFilter(watched, event)
 
     # -- shops -----------------------------------------------------------------------
     def _add_shop_item(self, shop: shop_data.Shop) -> QListWidgetItem:

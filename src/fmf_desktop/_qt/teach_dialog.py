@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import (
+    QAction,
     QDragEnterEvent,
     QDropEvent,
     QIcon,
     QImage,
+    QKeySequence,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -143,7 +145,6 @@ class TeachDialog(QDialog):
         # focus, which must not overwrite a name the user already typed.
         self.suggestion_list.itemSelectionChanged.connect(self._on_suggestion)
         self.suggestion_list.setMaximumHeight(em * 7)
-        self.suggestion_list.setVisible(bool(suggestions))
 
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Figure name")
@@ -180,10 +181,16 @@ class TeachDialog(QDialog):
         self.capture_button = QPushButton("&Capture from camera")
         self.capture_button.setAccessibleName("Capture a photo from the camera")
         self.capture_button.clicked.connect(self.capture_frame)
-        self.capture_button.setVisible(capture is not None)
         self.remove_button = QPushButton("&Remove")
         self.remove_button.setAccessibleName("Remove the selected photos")
         self.remove_button.clicked.connect(self.remove_selected)
+        self.remove_button.setAutoDefault(False)  # Return must not remove photos
+        # The Delete key in the photo list does what "Remove" does.
+        remove_action = QAction("Remove", self.photo_list)
+        remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_action.triggered.connect(self.remove_selected)
+        self.photo_list.addAction(remove_action)
         photo_buttons = QHBoxLayout()
         photo_buttons.addWidget(self.add_button)
         photo_buttons.addWidget(self.capture_button)
@@ -201,7 +208,7 @@ class TeachDialog(QDialog):
         self.problem_label = QLabel()
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("color: #b71c1c;")
-        self.problem_label.setAccessibleName("Problems with photos")
+        self.problem_label.setAccessibleDescription("Problems with photos")
         self.problem_label.hide()
         # Correcting one figurine of a shelf photo: "use each whole photo" would teach
         # the whole shelf under this one name. Allowed (a second box may be a false
@@ -212,13 +219,13 @@ class TeachDialog(QDialog):
             "option the whole photo, all of them, is taught as this one figure. Leave it "
             "off to teach only the figurine you are correcting.")
         self.whole_photo_warning.setWordWrap(True)
-        self.whole_photo_warning.setAccessibleName("Warning: the whole photo will be taught")
+        self.whole_photo_warning.setAccessibleDescription("Warning")
         warning_palette = self.whole_photo_warning.palette()
         warning_palette.setColor(QPalette.ColorRole.WindowText, Qt.GlobalColor.darkRed)
         self.whole_photo_warning.setPalette(warning_palette)
         self.whole_photo_warning.hide()
         self.hint_label = QLabel()
-        self.hint_label.setAccessibleName("What happens next")
+        self.hint_label.setAccessibleDescription("What happens next")
         mark_secondary(self.hint_label)
 
         self.buttons = QDialogButtonBox(
@@ -228,11 +235,12 @@ class TeachDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
+        suggestions_title = QLabel("&Suggestions:")
+        suggestions_title.setBuddy(self.suggestion_list)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        if suggestions:
-            layout.addWidget(QLabel("Suggestions:"))
-            layout.addWidget(self.suggestion_list)
+        layout.addWidget(suggestions_title)
+        layout.addWidget(self.suggestion_list)
         layout.addLayout(form)
         layout.addWidget(QLabel("Photos:"))
         layout.addWidget(self.photo_list, 1)
@@ -242,6 +250,17 @@ class TeachDialog(QDialog):
         layout.addWidget(self.problem_label)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.buttons)
+        # Shown only once inside the dialog: shown earlier, a widget without a parent
+        # opens as a window of its own (and lands at the end of the tab order).
+        suggestions_title.setVisible(bool(suggestions))
+        self.suggestion_list.setVisible(bool(suggestions))
+        self.capture_button.setVisible(capture is not None)
+        # Tab follows the order on screen, top to bottom.
+        chain = [self.suggestion_list, self.name_edit, self.franchise_edit, self.photo_list,
+                 self.add_button, self.capture_button, self.remove_button, self.whole_image,
+                 *self.buttons.buttons()]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
         for crop in crops:
             self.add_crop(crop, "this crop" if correcting else "crop")

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from fmf_desktop._qt import browser
+from fmf_desktop._qt.announce import announce
 from fmf_desktop._qt.result_actions import ResultActions
 from fmf_desktop._qt.workers import JobRunner
 from fmf_desktop.collection import Collection, CollectionError, default_collection_path
@@ -390,8 +391,10 @@ class TeachingController(QObject):
 
     def _on_taught(self, _key: Any, payload: tuple[Any, list[str]]) -> None:
         figure, problems = payload
-        self._status(f"Taught {figure.name}: {count_noun(figure.examples, 'photo')} in the "
-                     "library. Recognising again…")
+        done = f"Taught {figure.name}: {count_noun(figure.examples, 'photo')} in the library."
+        self._status(f"{done} Recognising again…")
+        # The teach ran in the background; a screen reader user has no other cue.
+        announce(self.window, done)
         if problems:
             self.window.message_bar.show_message(
                 "Some photos were left out:\n" + "\n".join(problems), "error")
