@@ -115,3 +115,57 @@ def test_a_camera_that_is_not_there_is_a_clear_error(capsys) -> None:
     assert main(["live", "--source", "7", "--json"]) == 1
     err = capsys.readouterr().err
     assert "Camera 7" in err and "not connected" in err
+
+
+def test_an_empty_source_says_it_is_empty(capsys) -> None:
+    # It used to say ". is a folder, not a video file".
+    assert main(["live", "--source", "", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "empty" in err and "folder" not in err
+
+
+@pytest.mark.parametrize("name", ["shelf.jpg", "looks_like_a_clip.avi"])
+def test_a_photo_is_not_played_as_a_one_frame_video(tmp_path, capsys, name) -> None:
+    import cv2
+    import numpy as np
+
+    jpeg = cv2.imencode(".jpg", np.full((240, 320, 3), 128, np.uint8))[1].tobytes()
+    photo = tmp_path / name
+    photo.write_bytes(jpeg)
+    assert main(["live", "--source", str(photo), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"{name} is a photo" in captured.err
+    assert f"fmf-desktop identify {photo}" in captured.err
+
+
+@pytest.mark.parametrize("every_frame", [False, True])
+def test_a_truncated_video_is_reported_as_damaged(clip, tmp_path, capsys,
+                                                  every_frame) -> None:
+    data = clip.path.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) * 4 // 10])  # a download that stopped early
+    args = ["live", "--source", str(cut), "--json"] + (["--every-frame"] if every_frame
+                                                        else [])
+    assert main(args) == 1  # it used to end "normally", exit 0
+    captured = capsys.readouterr()
+    assert captured.out  # the frames it did have were still reported
+    assert "incomplete or damaged" in captured.err
+    assert f"of {clip.frames}" in captured.err
+
+
+def test_decoder_noise_stays_off_stderr(clip, tmp_path) -> None:
+    data = clip.path.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) * 4 // 10])  # FFmpeg complains: "overread 8"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENCV_FFMPEG_LOGLEVEL", "OPENCV_LOG_LEVEL")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "fmf_desktop", "live", "--source", str(cut), "--json",
+         "--every-frame"], capture_output=True, text=True, env=env, timeout=120,
+        cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 1
+    err_lines = [line for line in proc.stderr.splitlines()
+                 if line.strip() and not line.startswith("INFO: ")]  # TFLite's greeting
+    assert err_lines == [line for line in err_lines if line.startswith("fmf-desktop: ")]
+    assert any("damaged" in line for line in err_lines)

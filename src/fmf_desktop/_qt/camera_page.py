@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -52,17 +52,49 @@ def _open_source(spec: str) -> FrameSource:
 
     return open_source(spec)
 
+def _identify_for_user(identify: Callable[[Any], PhotoResult], rgb: Any) -> PhotoResult:
+    """Run `identify` on a worker; failures become messages a user can read (the traceback
+    still goes to stderr for a bug report, but no "RuntimeError:" on screen)."""
+    try:
+        return identify(rgb)
+    except IdentifyError:
+        raise
+    except MemoryError:
+        raise IdentifyError("Not enough memory to identify this frame.") from None
+    except Exception as exc:
+        detail = str(exc).strip()
+        raise IdentifyError("Could not identify this frame" +
+                            (f": {detail}" if detail else ".")) from exc
+
+
 VIDEO_PATTERNS = "*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mjpeg *.mjpg"
 _LAST_DEVICE_KEY = "camera/lastDevice"
 _LAST_DIR_KEY = "camera/lastVideoDirectory"
 
-ERROR_HEADINGS = {
+CAMERA_ERROR_HEADINGS = {
     "busy": "The camera is busy or not allowed",
     "permission": "No permission to use the camera",
     "not-found": "Camera not found",
-    "unreadable": "Cannot play this video",
+    "unreadable": "Cannot use this camera",
     "recognition": "Recognition stopped",
+    "failed": "The camera stopped",
 }
+#: A video file is not a camera: "Camera not found" for a missing file would send the
+#: user to check cables.
+VIDEO_ERROR_HEADINGS = {
+    "not-found": "Video not found",
+    "unreadable": "Video cannot be played",
+    "damaged": "The video is damaged",
+    "photo": "This is a photo, not a video",
+    "recognition": "Recognition stopped",
+    "failed": "The video stopped",
+}
+_MODEL_LOADING_TIP = "Available once the recognition model has loaded (a few seconds)"
+
+
+class IdentifyError(Exception):
+    """A frozen frame could not be identified; the message is written for the user (the
+    job runner shows messages of the app's own exceptions as they are)."""
 
 
 class CameraPage(QWidget):
@@ -71,12 +103,14 @@ class CameraPage(QWidget):
     frozen_result = Signal(object)  # PhotoResult of a frozen frame
     keep_requested = Signal(object)  # HxWx3 RGB ndarray of the frozen frame
     back_requested = Signal()  # "Back to photos" on the no-camera/error page
+    photo_requested = Signal(str)  # a photo was opened as a video: identify it as a photo
 
     def __init__(
         self,
         engine_factory: Callable[[], LiveEngine | None],
         identify: Callable[[Any], PhotoResult] | None = None,
         *,
+        model_ready: Callable[[], bool] = lambda: True,
         shops: Sequence[Any] | Callable[[], Sequence[Any]] = (),
         watcher: CameraWatcher | None = None,
         source_factory: Callable[[str], FrameSource] = _open_source,
@@ -90,6 +124,7 @@ class CameraPage(QWidget):
         self._settings = settings if settings is not None else QSettings()
         self._engine_factory = engine_factory
         self._identify = identify
+        self._model_ready = model_ready
         self._source_factory = source_factory
         self._retry_interval = retry_interval
         self._bridge: LiveBridge | None = None
@@ -104,6 +139,12 @@ class CameraPage(QWidget):
         self._state_before_freeze = ""
         self._update_times: deque[float] = deque(maxlen=20)
         self._last_update: LiveUpdate | None = None
+        self._source_name = ""  # what the status line names (kept after the stream ends)
+        self._status_detail = ""  # the last error or end message, for the status line
+        self._replay: FrameSource | None = None  # a fresh copy of a clip that ended
+        self._photo_path: str | None = None  # a photo opened as a video ("Identify as photo")
+        self._minimised = False
+        self._watched_window: QWidget | None = None
         self.state = ""
         self._runner = JobRunner(1, self)
         self.watcher = watcher or CameraWatcher(parent=self)
@@ -146,6 +187,11 @@ class CameraPage(QWidget):
         self.freeze_button.setCheckable(True)
         self.freeze_button.clicked.connect(self.toggle_freeze)
         self._set_freeze_button()
+        self.replay_button = QPushButton("&Play again")
+        self.replay_button.setAccessibleName("Play the video again")
+        self.replay_button.setToolTip("Play this video again from the start")
+        self.replay_button.clicked.connect(self.play_again)
+        self.replay_button.hide()
 
         top = QHBoxLayout()
         top.setContentsMargins(em // 2, em // 4, em // 2, em // 4)
@@ -153,6 +199,7 @@ class CameraPage(QWidget):
         top.addWidget(self.device_combo, 1)
         top.addWidget(self.open_video_button)
         top.addStretch(1)
+        top.addWidget(self.replay_button)
         top.addWidget(self.keep_button)
         top.addWidget(self.freeze_button)
 
@@ -207,6 +254,11 @@ class CameraPage(QWidget):
 
     def set_identify(self, identify: Callable[[Any], PhotoResult] | None) -> None:
         self._identify = identify
+        self._update_actions()
+
+    def can_identify(self) -> bool:
+        """Whether Freeze can name what it shows now (the model has loaded)."""
+        return self._identify is not None and self._model_ready()
 
     def set_shops(self, shops: Sequence[Any]) -> None:
         self.results_panel.set_shops(shops)
@@ -215,6 +267,7 @@ class CameraPage(QWidget):
         """The model finished loading (or changed): give it to the running pipeline."""
         if self._bridge is not None:
             self._bridge.pipeline.set_engine(self._engine_factory())
+        self._update_actions()
         self._update_status_line()
 
     def start_camera(self, spec: str) -> None:
@@ -232,11 +285,17 @@ class CameraPage(QWidget):
     def start_source(self, source: FrameSource) -> None:
         """Show `source` (a camera, a file, or a test double); replaces what runs now."""
         self._unfreeze()
+        self._replay = None
+        self._photo_path = None
+        self.replay_button.hide()
         if self._bridge is not None:
             self._pending = source
             self._bridge.stop()
             return
         from fmf_desktop._qt.camera_bridge import LiveBridge
+        from fmf_desktop.live.sources import quiet_decoder_logs
+
+        quiet_decoder_logs()  # before the first capture opens (FFmpeg reads it once)
 
         bridge = LiveBridge(source, self._engine_factory(), self,
                             retry_interval=self._retry_interval)
@@ -245,6 +304,8 @@ class CameraPage(QWidget):
         bridge.status_changed.connect(self._on_status)
         bridge.finished.connect(self._on_finished)
         self._bridge = bridge
+        self._source_name = source.name
+        self._status_detail = ""
         self._update_times.clear()
         self._last_update = None
         self._last_frame = None
@@ -254,6 +315,8 @@ class CameraPage(QWidget):
         bridge.set_target_size(round(self.view.width() * ratio),
                                round(self.view.height() * ratio))
         bridge.start()
+        if self._minimised:
+            bridge.pipeline.pause()  # e.g. a camera plugged in while minimised
 
     def stop(self) -> None:
         """Release the device (asynchronously; the GUI never waits for it)."""
@@ -269,7 +332,15 @@ class CameraPage(QWidget):
             self._bridge.stop_and_wait()
             self._bridge = None
 
+    def play_again(self) -> None:
+        """Start a clip that ended (or was frozen after its end) from the beginning."""
+        if self._replay is not None:
+            self.start_source(self._replay)
+
     def retry(self) -> None:
+        if self._photo_path is not None:
+            self.photo_requested.emit(self._photo_path)
+            return
         if self._video_path is not None:
             self.start_video(self._video_path)
             return
@@ -298,7 +369,8 @@ class CameraPage(QWidget):
             return
         # The newest frame; after a clip ended, the last one still on screen.
         latest = self._bridge.latest if self._bridge is not None else self._last_frame
-        if latest is None:
+        if latest is None or not self.can_identify():
+            # The action is disabled then; this catches the shortcut racing the model.
             self.freeze_button.setChecked(False)
             return
         if self._bridge is not None:
@@ -316,13 +388,9 @@ class CameraPage(QWidget):
         self._set_state("frozen")
         self._freeze_key = next(self._freeze_ids)
         identify = self._identify
-        if identify is None:
-            self._on_freeze_failed(self._freeze_key,
-                                   "The recognition model is still loading. Resume and "
-                                   "freeze again in a moment.")
-            return
+        assert identify is not None  # can_identify()
         rgb = latest.frame.rgb
-        self._runner.submit(self._freeze_key, lambda: identify(rgb),
+        self._runner.submit(self._freeze_key, lambda: _identify_for_user(identify, rgb),
                             self._on_freeze_done, self._on_freeze_failed)
 
     def _on_freeze_done(self, key: object, result: PhotoResult) -> None:
@@ -359,14 +427,28 @@ class CameraPage(QWidget):
             "Live", "Names appear over each figurine. Press Freeze (Space) for the full "
             "results and shop links.")
         if self._bridge is not None:
-            self._bridge.pipeline.resume()
+            if not self._minimised:
+                self._bridge.pipeline.resume()
             self._set_state("live")
         else:
+            # The stream is over (a clip ended): back to that, not to a live look.
             self._set_state(self._state_before_freeze)
+            if self.state == "ended":
+                self._show_ended()
+        self._update_status_line()
 
     def _keep(self) -> None:
         if self._frozen and self._frozen_frame is not None:
             self.keep_requested.emit(self._frozen_frame)
+
+    def _show_ended(self) -> None:
+        name = self._source_name
+        if self._replay is not None:
+            self.view.set_banner(f"End of {name}. Play it again, open another video or "
+                                 "pick a camera.")
+        else:
+            self.view.set_banner(f"End of {name}. Open another video or pick a camera.")
+        self.replay_button.setVisible(self._replay is not None)
 
     def _set_freeze_button(self) -> None:
         text = "Resume live view" if self._frozen else "Freeze && identify"
@@ -415,10 +497,12 @@ class CameraPage(QWidget):
             self.view.set_banner(status.message, dim=True)
             self._set_state("disconnected")
         elif status.state == "error":
-            self._show_error(status)
+            self._show_error(status, live=bridge.source.live)
         elif status.state == "ended":
-            self.view.set_banner(f"End of {name}. Open another video or pick a camera.")
+            restart = getattr(bridge.source, "restarted", None)
+            self._replay = restart() if callable(restart) else None
             self._set_state("ended")
+            self._show_ended()
         self._update_status_line()
 
     def _on_finished(self, status: LiveStatus) -> None:
@@ -431,14 +515,25 @@ class CameraPage(QWidget):
             self.start_source(source)
         elif status.state == "stopped":
             self._set_state("stopped")
+            self._update_status_line()
 
-    def _show_error(self, status: LiveStatus) -> None:
-        heading = ERROR_HEADINGS.get(status.kind, "The camera stopped")
+    def _show_error(self, status: LiveStatus, *, live: bool = True) -> None:
+        headings = CAMERA_ERROR_HEADINGS if live else VIDEO_ERROR_HEADINGS
+        heading = headings.get(status.kind, headings["failed"])
         text = status.message
+        retry = "&Try again"
         if status.kind == "busy":
             text += "\n\nClose other apps that use the camera (video calls, other camera " \
                     "apps), then try again."
-        self.message.show_state(heading, text, retry="&Try again")
+        elif status.kind == "photo" and self._video_path is not None:
+            text += ". Photos are identified in the photo view, with the full results."
+            self._photo_path = self._video_path
+            retry = "&Identify as a photo"
+        elif status.kind == "damaged":
+            text += ". The frames before that were shown; the rest of the file cannot be " \
+                    "read. Try another copy of the video."
+        self._status_detail = status.message
+        self.message.show_state(heading, text, retry=retry)
         self._show_message_page()
         self._set_state("error")
 
@@ -447,6 +542,7 @@ class CameraPage(QWidget):
             "No camera found",
             "Connect a webcam: it appears here by itself. You can also open a recorded "
             "video of your shelf.", retry="&Look again")
+        self._source_name = ""
         self._show_message_page()
         self._set_state("no-camera")
 
@@ -462,20 +558,50 @@ class CameraPage(QWidget):
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
-            self.freeze_button.setEnabled(state in ("live", "frozen", "ended"))
-            self.freeze_action.setEnabled(self.freeze_button.isEnabled())
+            if state not in ("ended", "frozen"):
+                self.replay_button.hide()
+            self._update_actions()
             self.state_changed.emit(state)
+            self._update_status_line()
+
+    def _update_actions(self) -> None:
+        """Freeze needs a picture and the model (identifying is what it is for)."""
+        picture = self.state in ("live", "frozen", "ended")
+        enabled = picture and (self._frozen or self.can_identify())
+        self.freeze_button.setEnabled(enabled)
+        self.freeze_action.setEnabled(enabled)
+        tip = "" if not picture or enabled else _MODEL_LOADING_TIP
+        self.freeze_button.setToolTip(tip or "Stop on this frame and show the full results "
+                                             "(Space)")
 
     def _update_status_line(self, update: LiveUpdate | None = None) -> None:
-        if self._bridge is None:
-            return  # keep the last line (e.g. what the clip showed before it ended)
-        update = update or self._last_update
-        parts = [self._bridge.source.name]
-        if self.state in ("disconnected", "ended"):
-            parts.append(self.state)
-        if self._bridge.pipeline.engine is None:
+        """One line under the picture that says what is going on *now*: counts and rates
+        only while names are updating, otherwise the state (a stale "11 updates/s" under a
+        frozen or ended picture would suggest it is still live)."""
+        parts = [self._source_name] if self._source_name else []
+        state = self.state
+        if state == "frozen":
+            parts.append("Frozen: press Resume (Space) to go back to the live view")
+        elif state == "ended":
+            parts.append("Ended")
+        elif state == "stopped":
+            parts.append("Stopped")
+        elif state == "error":
+            # The source's messages name it already.
+            parts = [self._status_detail or f"{self._source_name} stopped by an error"]
+        elif state == "disconnected":
+            parts.append("Disconnected, retrying…")
+        elif state == "opening":
+            parts.append("Opening…")
+        elif state == "no-camera":
+            parts = ["No camera"]
+        elif self._bridge is None:
+            pass
+        elif self._minimised:
+            parts.append("Paused while the window is minimised")
+        elif self._bridge.pipeline.engine is None:
             parts.append("loading the recognition model; names appear when it is ready")
-        elif update is not None:
+        elif (update := update or self._last_update) is not None:
             n = len(update.figurines)
             parts.append(f"{n} figurine{'s' if n != 1 else ''}")
             if len(self._update_times) >= 2:
@@ -532,6 +658,7 @@ class CameraPage(QWidget):
     # -- entering and leaving camera mode ---------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        self._watch_window()
         if event.spontaneous():
             return  # window restored from minimised: nothing was stopped
         if callable(self._shops):
@@ -555,9 +682,42 @@ class CameraPage(QWidget):
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().hideEvent(event)
         if event.spontaneous():
-            return  # minimised: keep the stream, the user is coming back
+            # Minimised: keep the device, the user is coming back; the window's state
+            # change (eventFilter) pauses reading and recognising meanwhile.
+            return
         self.watcher.stop()
         self.stop()
+
+    # -- minimising -------------------------------------------------------------------------------
+    def _watch_window(self) -> None:
+        """Follow the top-level window's minimised state (the page itself gets no
+        WindowStateChange; the page may also be moved into another window)."""
+        window = self.window()
+        if window is self._watched_window:
+            return
+        if self._watched_window is not None:
+            self._watched_window.removeEventFilter(self)
+        self._watched_window = window
+        window.installEventFilter(self)
+        self._set_minimised(window.isMinimized())
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if watched is self._watched_window and event.type() == QEvent.Type.WindowStateChange:
+            self._set_minimised(watched.isMinimized())
+        return super().eventFilter(watched, event)
+
+    def _set_minimised(self, minimised: bool) -> None:
+        """Nobody sees a minimised window: stop reading frames and naming figurines (a
+        full core at 30 fps) without releasing the camera, and carry on when restored."""
+        if minimised == self._minimised:
+            return
+        self._minimised = minimised
+        if self._bridge is not None and not self._frozen:
+            if minimised:
+                self._bridge.pipeline.pause()
+            else:
+                self._bridge.pipeline.resume()
+        self._update_status_line()
 
 
 def install_camera_mode(window: Any) -> CameraPage:
@@ -577,14 +737,16 @@ def install_camera_mode(window: Any) -> CameraPage:
 
     def identify(rgb: Any) -> PhotoResult:
         recognizer = session.recognizer
-        if recognizer is None:
-            raise RuntimeError("The recognition model is still loading; try again in a "
-                               "moment.")
+        if recognizer is None:  # Freeze is disabled until then; a race at most
+            raise IdentifyError("The recognition model is still loading; try again in a "
+                                "moment.")
         return recognizer.identify(rgb, unsure_threshold=session.unsure_threshold,
                                    matcher=session.matcher)
 
     page = CameraPage(engine, identify, shops=window.settings.shops,
-                      settings=window.settings.qsettings)
+                      settings=window.settings.qsettings,
+                      model_ready=lambda: session.recognizer is not None)
+
     def keep(rgb: Any) -> None:
         from fmf_desktop._qt.photo_session import qimage_from_rgb
 
@@ -595,4 +757,10 @@ def install_camera_mode(window: Any) -> CameraPage:
     session.model_state_changed.connect(page.refresh_engine)
     page.keep_requested.connect(keep)
     page.back_requested.connect(lambda: window.toggle_camera(False))
+
+    def open_photo(path: str) -> None:
+        window.toggle_camera(False)
+        window.open_paths([path])
+
+    page.photo_requested.connect(open_photo)
     return page

@@ -31,6 +31,10 @@ COLORS = {
 DARK_TEXT = {"unsure", "pending"}
 #: Don't extrapolate a box further than this (s): after a stall, better stale than wild.
 MAX_EXTRAPOLATION = 0.4
+#: A tag may be wider than a small box, up to this many average characters, so a name
+#: such as "Watson Amelia? 41%" stays readable over a far-away figurine.  Wider would let
+#: the tags of neighbours on a shelf cover each other.
+TAG_MIN_CHARS = 24
 
 
 #: A box's tag: (first line, second line, end of the second line that is never elided).
@@ -73,6 +77,7 @@ class CameraView(QWidget):
         self._selected = -1
         self._banner = ""
         self._dimmed = False
+        self._painted_tags: list[tuple[QRectF, list[str]]] = []
 
     # -- state ----------------------------------------------------------------------------
     def set_frame(self, image: QImage, width: int, height: int, t: float) -> None:
@@ -124,6 +129,15 @@ class CameraView(QWidget):
     def has_frame(self) -> bool:
         return self._image is not None
 
+    @property
+    def painted_tags(self) -> list[tuple[QRectF, list[str]]]:
+        """Each box's tag as last painted: its rectangle (widget pixels) and text lines."""
+        return list(self._painted_tags)
+
+    def picture_rect(self) -> QRectF:
+        """Where the picture is drawn (the rest of the widget is the letterbox)."""
+        return self._picture_rect()
+
     # -- geometry ---------------------------------------------------------------------------
     def _picture_rect(self) -> QRectF:
         fw, fh = self._frame_size
@@ -158,6 +172,7 @@ class CameraView(QWidget):
     # -- painting ---------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
+        self._painted_tags = []
         p.fillRect(self.rect(), QColor(24, 24, 24))
         if self._image is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
@@ -165,26 +180,30 @@ class CameraView(QWidget):
             if self._dimmed:
                 p.fillRect(self._picture_rect(), QColor(0, 0, 0, 120))
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            picture = self._picture_rect()
             if self._frozen is not None:
                 for i, fig in enumerate(self._frozen):
                     kind = "selected" if i == self._selected else fig.decision
-                    self._draw_box(p, self._map(fig.box), photo_caption(fig), kind,
+                    self._draw_box(p, self._map(fig.box), picture, photo_caption(fig), kind,
                                    dashed=fig.decision == "unsure",
                                    selected=i == self._selected)
             elif self._update is not None and not self._dimmed:
                 dt = min(max(0.0, self._frame_t - self._update.t), MAX_EXTRAPOLATION)
                 for fig in self._update.figurines:
                     kind = "pending" if fig.character is None else fig.decision
-                    rect = self._map(fig.box, fig.vx * dt, fig.vy * dt)
-                    self._draw_box(p, rect, live_caption(fig), kind,
+                    # Extrapolated for fast motion, a box can run past the frame; the
+                    # figurine is at the edge then, so that is where the box goes.
+                    rect = _keep_inside(self._map(fig.box, fig.vx * dt, fig.vy * dt),
+                                        picture)
+                    self._draw_box(p, rect, picture, live_caption(fig), kind,
                                    dashed=kind == "unsure")
         if self._banner:
             self._draw_banner(p)
         p.end()
         self.frame_painted.emit()
 
-    def _draw_box(self, p: QPainter, rect: QRectF, caption: Caption, kind: str,
-                  *, dashed: bool = False, selected: bool = False) -> None:
+    def _draw_box(self, p: QPainter, rect: QRectF, picture: QRectF, caption: Caption,
+                  kind: str, *, dashed: bool = False, selected: bool = False) -> None:
         color = QColor(*COLORS.get(kind, COLORS["pending"]))
         pen = QPen(color, 4 if selected else 2.5)
         if dashed:
@@ -192,13 +211,15 @@ class CameraView(QWidget):
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect)
-        # Two short lines, no wider than the box (at least a few letters): tags of
-        # figurines standing side by side on a shelf must not cover each other.
+        # Two short lines, no wider than the box or a short name, whichever is wider: tags
+        # of figurines standing side by side on a shelf must not cover each other, and a
+        # small box must not elide its name to nothing.
         bold = QFont(self.font())
         bold.setBold(True)
         fm = QFontMetricsF(bold)
         pad = fm.height() * 0.2
-        max_w = max(rect.width(), fm.averageCharWidth() * 8) - 2 * pad
+        max_w = min(max(rect.width(), fm.averageCharWidth() * TAG_MIN_CHARS),
+                    max(picture.width(), fm.averageCharWidth() * 8)) - 2 * pad
         first, name, tail = caption
         # Names give way to the width; the confidence is always shown in full.
         second = fm.elidedText(name, Qt.TextElideMode.ElideRight,
@@ -208,10 +229,13 @@ class CameraView(QWidget):
             lines.append(second)
         text_w = max(fm.horizontalAdvance(t) for t in lines) + 2 * pad
         text_h = fm.height() * len(lines) + pad
-        # The tag sits above the box, or inside its top edge when the box touches the top.
-        y = rect.top() - text_h if rect.top() - text_h >= 0 else rect.top()
-        x = min(max(0.0, rect.left()), max(0.0, self.width() - text_w))
+        # The tag sits above the box, or inside its top edge when there is no room above
+        # it in the picture; never on the black bars around a letterboxed picture.
+        y = rect.top() - text_h if rect.top() - text_h >= picture.top() else rect.top()
+        y = max(picture.top(), min(y, picture.bottom() - text_h))
+        x = max(picture.left(), min(rect.left(), picture.right() - text_w))
         tag = QRectF(x, y, text_w, text_h)
+        self._painted_tags.append((tag, lines))
         p.fillRect(tag, color)
         p.setPen(QColor(0, 0, 0) if kind in DARK_TEXT else QColor(255, 255, 255))
         for i, line in enumerate(lines):
@@ -238,3 +262,11 @@ class CameraView(QWidget):
         p.setPen(QColor(255, 255, 255))
         p.drawText(box.adjusted(margin / 2, margin / 2, -margin / 2, -margin / 2), flags,
                    self._banner)
+
+
+def _keep_inside(rect: QRectF, bounds: QRectF) -> QRectF:
+    """`rect` moved (and, if larger, shrunk) so that it lies within `bounds`."""
+    w, h = min(rect.width(), bounds.width()), min(rect.height(), bounds.height())
+    x = max(bounds.left(), min(rect.left(), bounds.right() - w))
+    y = max(bounds.top(), min(rect.top(), bounds.bottom() - h))
+    return QRectF(x, y, w, h)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import queue
+import shlex
 import signal
 import sys
 from typing import TYPE_CHECKING, TextIO
@@ -88,8 +89,11 @@ def _print_update(update: LiveUpdate, as_json: bool, out: TextIO) -> None:
 
 def run_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from fmf_desktop.live.pipeline import LivePipeline, LiveStatus, LiveUpdate, RecognizerEngine
-    from fmf_desktop.live.sources import VideoFileSource, open_source
+    from fmf_desktop.live.sources import VideoFileSource, open_source, quiet_decoder_logs
     from fmf_desktop.recognition import ModelLoadError, Recognizer
+
+    # Before the first capture opens: FFmpeg reads its log level once.
+    quiet_decoder_logs()
 
     try:
         engine = RecognizerEngine(Recognizer(num_threads=args.threads))
@@ -114,7 +118,8 @@ def run_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if isinstance(ev, LiveUpdate):
                 _print_update(ev, args.json, out)
             elif ev.state == "error":
-                print(f"fmf-desktop: {ev.message}", file=err)
+                print(f"fmf-desktop: {_error_text(ev.message, ev.kind, args.source)}",
+                      file=err)
                 return 1
             elif ev.state == "disconnected":
                 print(f"fmf-desktop: {ev.message}", file=err, flush=True)
@@ -131,15 +136,23 @@ def _run_every_frame(source, engine, as_json: bool, out: TextIO, err: TextIO) ->
     pipeline = LivePipeline(source, engine)
     try:
         source.open()
-    except SourceError as exc:
-        print(f"fmf-desktop: {exc}", file=err)
-        return 1
-    try:
         while (frame := source.read()) is not None:
             _print_update(pipeline.recognize(frame), as_json, out)
+    except SourceError as exc:
+        # Also a damaged file found at its end, after the frames it did have were printed.
+        print(f"fmf-desktop: {_error_text(str(exc), exc.kind, str(source.path))}", file=err)
+        return 1
     finally:
         source.close()
     return 0
+
+
+def _error_text(message: str, kind: str, spec: str) -> str:
+    """The source's message, plus what to do instead where the CLI knows better."""
+    if kind == "photo":
+        return (f"{message}; to name the figurines in it, run: "
+                f"fmf-desktop identify {shlex.quote(spec)}")
+    return message
 
 
 def cmd_live(args: argparse.Namespace) -> int:

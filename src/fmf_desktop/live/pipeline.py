@@ -18,6 +18,7 @@ Nothing here imports Qt.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +31,8 @@ import numpy as np
 from fmf_desktop.live.sources import Frame, FrameSource, SourceDisconnected, SourceError
 from fmf_desktop.live.tracker import Tracker, TrackerConfig, TrackView
 from fmf_desktop.results import Box, Candidate, CharacterInfo, Decision
+
+_log = logging.getLogger(__name__)
 
 State = Literal["opening", "live", "disconnected", "ended", "error", "stopped"]
 
@@ -195,6 +198,7 @@ class LivePipeline:
         self._threads: list[threading.Thread] = []
         self._final_status = LiveStatus("stopped")
         self._final_status_override: LiveStatus | None = None
+        self._opening = False  # the capture thread is inside `source.open()`
         self.frames_read = 0
         self.updates = 0
         self.engine: LiveEngine | None = None
@@ -238,11 +242,17 @@ class LivePipeline:
 
     def stop(self, timeout: float | None = 5.0) -> None:
         """Stop both threads and release the source.  With a timeout (default) the device
-        is free when this returns; `timeout=None` only asks them to stop (for the GUI
+        is free when this returns (unless it is still being opened: then it is closed as
+        soon as its `open()` returns); `timeout=None` only asks them to stop (for the GUI
         thread, which must not wait) and `on_status` reports "stopped" once released."""
         self._stop.set()
         self._paused.clear()
         self._slot.close()
+        if timeout is not None and self._opening:
+            # A driver hanging in open() (a camera behind a flaky USB hub) holds nothing we
+            # could release; the capture thread closes the source itself once open()
+            # returns. Waiting for it would only delay quitting.
+            timeout = min(timeout, 0.2)
         if timeout is not None:
             self.wait(timeout)
 
@@ -270,11 +280,17 @@ class LivePipeline:
         final = LiveStatus("stopped")
         try:
             self.on_status(LiveStatus("opening", f"Opening {src.name}…"))
+            self._opening = True
             try:
                 src.open()
             except SourceError as exc:
                 final = LiveStatus("error", str(exc), exc.kind)
                 return
+            except Exception as exc:  # a driver/OpenCV bug must not end in silence
+                final = self._unexpected(exc, "could not be opened")
+                return
+            finally:
+                self._opening = False
             self.on_status(LiveStatus("live", src.name))
             while not self._stop.is_set():
                 if self._paused.is_set():
@@ -290,6 +306,9 @@ class LivePipeline:
                 except SourceError as exc:
                     final = LiveStatus("error", str(exc), exc.kind)
                     return
+                except Exception as exc:  # a driver/OpenCV bug must not end in silence
+                    final = self._unexpected(exc, "stopped unexpectedly")
+                    return
                 if frame is None:
                     final = LiveStatus("ended", f"End of {src.name}")
                     return
@@ -300,6 +319,13 @@ class LivePipeline:
             src.close()
             self._final_status = final
             self._slot.close()
+
+    def _unexpected(self, exc: Exception, what: str) -> LiveStatus:
+        """An error the source did not anticipate: keep the traceback for a bug report
+        (stderr), and give the user a message without Python's class names."""
+        _log.error("%s %s", self.source.name, what, exc_info=exc)
+        detail = str(exc).strip() or "no details"
+        return LiveStatus("error", f"{self.source.name} {what} ({detail}).", "failed")
 
     def _recover(self, message: str) -> bool:
         """Retry a disconnected camera until it is back (True) or we are stopped."""
@@ -332,6 +358,7 @@ class LivePipeline:
                 try:
                     update = self.recognize(frame, dropped)
                 except Exception as exc:  # a model failure must not leave a silent stream
+                    _log.error("recognition failed", exc_info=exc)
                     self._final_status_override = LiveStatus(
                         "error", f"Recognition failed: {exc}", "recognition")
                     self._stop.set()

@@ -43,7 +43,18 @@ from typing import Literal
 import cv2
 import numpy as np
 
-ErrorKind = Literal["not-found", "busy", "permission", "unreadable", "disconnected"]
+#: "photo": a still picture was given where a video was expected (the UI points to the
+#: photo tools); "damaged": a video that stops well before its own frame count;
+#: "failed": an error nobody anticipated (a driver or decoder bug).
+ErrorKind = Literal["not-found", "busy", "permission", "unreadable", "disconnected",
+                    "photo", "damaged", "failed"]
+
+#: A video that stops before this share of the frames its container announces is damaged
+#: (truncated download, bad sectors).  Counts estimated from duration x frame rate are
+#: off by a few percent at most, so this leaves them room.
+COMPLETE_SHARE = 0.9
+#: Below this many frames a count says too little to call a clip damaged.
+MIN_COUNTED_FRAMES = 10
 
 
 class SourceError(Exception):
@@ -141,6 +152,8 @@ class VideoFileSource(FrameSource):
 
     def __init__(self, path: str | os.PathLike[str], *, realtime: bool = True,
                  speed: float = 1.0) -> None:
+        # Path("") is ".", which would be reported as "a folder": remember the emptiness.
+        self._empty_spec = not os.fspath(path).strip()
         self.path = Path(path)
         self.name = self.path.name
         self.realtime = realtime
@@ -150,12 +163,20 @@ class VideoFileSource(FrameSource):
         self._fps = 30.0
         self._index = 0
         self._start = 0.0
+        self._frame_count: int | None = None  # as the container reports it, if usable
 
     @property
     def fps(self) -> float:
         return self._fps
 
+    def restarted(self) -> VideoFileSource:
+        """A fresh, unopened source for the same file and pace ("Play again")."""
+        return VideoFileSource(self.path, realtime=self.realtime, speed=self.speed)
+
     def open(self) -> None:
+        if self._empty_spec:
+            raise SourceError("No video given: the source is empty. Give a video file, or "
+                              "a camera index such as 0.", "not-found")
         if self.path.is_dir():
             raise SourceError(f"{self.path} is a folder, not a video file", "unreadable")
         if not self.path.is_file():
@@ -175,6 +196,14 @@ class VideoFileSource(FrameSource):
                 "`ffmpeg -i CLIP -c:v mjpeg -q:v 3 clip.avi`)")
             raise SourceError(f"Cannot read {self.path.name}: not a video OpenCV can "
                               f"decode{hint}", "unreadable")
+        count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        if count <= 1 and _is_still_image(self.path):
+            # FFmpeg happily plays a JPEG as a one-frame video: the user meant the photo
+            # tools, which look at the whole picture with the full pipeline.
+            cap.release()
+            raise SourceError(f"{self.path.name} is a photo, not a video", "photo")
+        # Containers that do not know report 0, -1 or a huge negative number.
+        self._frame_count = int(count) if MIN_COUNTED_FRAMES <= count < 1e9 else None
         fps = cap.get(cv2.CAP_PROP_FPS)
         # Some containers report 0 or absurd rates; 30 is what most cameras deliver.
         self._fps = float(fps) if 1.0 <= fps <= 240.0 else 30.0
@@ -191,6 +220,7 @@ class VideoFileSource(FrameSource):
         else:
             ok, bgr = self._cap.read()
         if not ok or bgr is None:
+            self._check_complete()
             return None
         t = self._index / self._fps
         if self.realtime and self.speed > 0:
@@ -205,11 +235,43 @@ class VideoFileSource(FrameSource):
         self._index += 1
         return frame
 
+    def _check_complete(self) -> None:
+        """At the end: a clip that stops far short of its announced length is damaged, not
+        finished (otherwise a truncated file would look like a short one)."""
+        expected = self._frame_count
+        if expected is not None and self._index < COMPLETE_SHARE * expected:
+            raise SourceError(
+                f"{self.name} is incomplete or damaged: playback stopped at frame "
+                f"{self._index} of {expected}", "damaged")
+
     def close(self) -> None:
         self._first_frame = None
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+
+def _is_still_image(path: Path) -> bool:
+    """Whether OpenCV's image readers recognise the file by its contents (a JPEG named
+    .avi counts; an MJPEG .avi does not)."""
+    try:
+        return bool(cv2.haveImageReader(str(path)))
+    except cv2.error:
+        return False
+
+
+def quiet_decoder_logs() -> None:
+    """Keep FFmpeg's and OpenCV's decoder chatter ("[mjpeg @ 0x…] overread 8", "moov atom
+    not found") off stderr: our own messages already say what is wrong with a file.
+
+    Called when live mode starts rather than at import, so importing this module changes
+    nothing for the rest of the program.  FFmpeg's level is read once, when OpenCV first
+    uses FFmpeg, hence the environment variable (setdefault: a developer's own setting
+    wins)."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    # OpenCV's own level, read when it first logs (OpenCV 5 has no setLogLevel function,
+    # and the installers' slim OpenCV only has the names the app uses).
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "FATAL")
 
 
 def has_ffmpeg() -> bool:

@@ -36,12 +36,19 @@ class TrackerConfig:
     match_center_dist: float = 0.5
     #: A track whose box lies this much inside another track's box is a duplicate.
     duplicate_overlap: float = 0.6
+    #: A detection nested in a track's box (or around it) matches it up to this ratio of
+    #: sides (a face box inside a head-and-shoulders box).
+    max_nested_scale: float = 4.0
     #: Drop a track after this many updates without a matching detection.
     max_missed: int = 4
     #: Keep drawing a track for this many missed updates (hides one-off locator misses).
     show_missed: int = 1
-    #: Weight of a new classification in the moving average of class scores.
-    ema_alpha: float = 0.5
+    #: Weight of a new classification in the moving average of class scores, once a track
+    #: has had 1/ema_alpha looks (before that, all its looks count the same).  A locator
+    #: that alternates between a face box and a head-and-shoulders box gets different
+    #: crops, and the classifier can be sure of a different name on each: a short memory
+    #: made the name flip with the box (54 changes in 300 updates on one figurine).
+    ema_alpha: float = 0.25
     #: Re-classify a track in view after this many updates even if nothing changed.
     reclassify_every: int = 8
     #: ... or when its box grew/shrank by more than this factor since it was classified.
@@ -54,11 +61,13 @@ class TrackerConfig:
     #: Another class must beat the shown one by this much (smoothed score) ...
     switch_margin: float = 0.08
     #: ... on this many consecutive classifications before the name changes.
-    switch_confirmations: int = 2
+    switch_confirmations: int = 3
     #: Below this smoothed score the decision is "unsure" ...
     unsure_threshold: float = 0.5
     #: ... and it goes back to "known" only above threshold + this (decision hysteresis).
-    decision_hysteresis: float = 0.05
+    decision_hysteresis: float = 0.1
+    #: ... and either change needs this many consecutive classifications that agree.
+    decision_confirmations: int = 2
     #: Weight of the latest motion in the velocity estimate used for prediction.
     velocity_alpha: float = 0.5
 
@@ -85,6 +94,7 @@ class Track:
     label_changes: int = 0  # times the shown class changed after the first one
     _challenger: int | None = field(default=None, repr=False)
     _challenger_count: int = field(default=0, repr=False)
+    _decision_count: int = field(default=0, repr=False)
 
     def predicted(self, t: float) -> Box:
         dt = max(0.0, t - self.last_t)
@@ -164,10 +174,15 @@ class Tracker:
                     diag = max(math.hypot(ref.w, ref.h), math.hypot(b.w, b.h), 1.0)
                     dist = math.hypot(cx - rcx, cy - rcy) / diag
                     scale = max(b.area, 1) / max(ref.area, 1)
+                    scale = max(scale, 1 / scale)
                     # Locators grow and shrink a head box from frame to frame (face only,
-                    # head with hair): a box centred on the track still matches.
-                    if iou >= cfg.match_iou or (dist <= cfg.match_center_dist
-                                                and 0.25 <= scale <= 4.0):
+                    # head with hair, head and shoulders: 64 to 191 px on one 122-px
+                    # face): a box centred on the track, or one nested in the other,
+                    # still matches. IoU alone would start a new track at each jump.
+                    nested = _contained(ref, b) >= cfg.duplicate_overlap
+                    if iou >= cfg.match_iou or (
+                            dist <= cfg.match_center_dist
+                            and scale <= (cfg.max_nested_scale ** 2 if nested else 4.0)):
                         # IoU dominates; distance breaks ties between close candidates.
                         score = iou - 0.1 * dist
                         best = score if best is None else max(best, score)
@@ -286,7 +301,10 @@ class Tracker:
         if tr.scores is None:
             tr.scores = p.copy()
         else:
-            tr.scores = (1 - cfg.ema_alpha) * tr.scores + cfg.ema_alpha * p
+            # The plain mean of the first looks (each counts the same: the second look is
+            # as good evidence as the first), then a moving average that forgets slowly.
+            alpha = max(cfg.ema_alpha, 1.0 / (tr.classifications + 1))
+            tr.scores = (1 - alpha) * tr.scores + alpha * p
         if embedding is not None:
             tr.embedding = np.asarray(embedding, dtype=np.float32).ravel()
         tr.classified_box = tr.box
@@ -298,6 +316,7 @@ class Tracker:
         cfg = self.config
         assert tr.scores is not None
         best = int(np.argmax(tr.scores))
+        switched = tr.label is None
         if tr.label is None:
             tr.label = best
         elif best != tr.label:
@@ -309,18 +328,31 @@ class Tracker:
                 if tr._challenger_count >= cfg.switch_confirmations:
                     tr.label = best
                     tr.label_changes += 1
+                    switched = True
                     tr._challenger, tr._challenger_count = None, 0
             else:
                 tr._challenger, tr._challenger_count = None, 0
         else:
             tr._challenger, tr._challenger_count = None, 0
         score = tr.label_score
+        if switched:
+            # A name of its own: its own score says how sure we are, at once.
+            wanted: Decision = "known" if score >= cfg.unsure_threshold else "unsure"
+            tr.decision, tr._decision_count = wanted, 0
+            return
         if tr.decision == "known":
-            if score < cfg.unsure_threshold:
-                tr.decision = "unsure"
-        elif score >= cfg.unsure_threshold + (cfg.decision_hysteresis
-                                              if tr.classifications > 1 else 0.0):
-            tr.decision = "known"
+            wanted = "unsure" if score < cfg.unsure_threshold else "known"
+        else:
+            wanted = ("known" if score >= cfg.unsure_threshold + cfg.decision_hysteresis
+                      else "unsure")
+        # Like names, the "not sure" marking changes only when looks agree in a row: a
+        # score see-sawing across the threshold (two crops, two opinions) keeps it put.
+        if wanted == tr.decision:
+            tr._decision_count = 0
+        else:
+            tr._decision_count += 1
+            if tr._decision_count >= cfg.decision_confirmations:
+                tr.decision, tr._decision_count = wanted, 0
 
     # -- output ------------------------------------------------------------------------
     def visible(self, top_k: int = 5) -> list[TrackView]:
