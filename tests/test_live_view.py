@@ -106,6 +106,9 @@ def test_no_camera_shows_a_hint_and_open_video(make_page, qtbot, artifacts_dir) 
     assert "video" in page.message.text.text()
     assert page.message.open_button.isVisible()
     assert not page.freeze_button.isEnabled()
+    # A screen reader reads what the page says, not a name standing in for it.
+    for label in (page.message.heading, page.message.text, page.status_line):
+        assert label.accessibleName() in ("", label.text())
     shot(qtbot, page, artifacts_dir / "camera_no_camera.png")
 
 

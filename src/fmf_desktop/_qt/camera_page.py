@@ -231,7 +231,7 @@ class CameraPage(QWidget):
         self.splitter.setChildrenCollapsible(False)
 
         self.status_line = QLabel()
-        self.status_line.setAccessibleName("Camera status line")
+        self.status_line.setAccessibleDescription("Camera status line")
         self.status_line.setContentsMargins(em // 2, 0, em // 2, em // 4)
 
         layout = QVBoxLayout(self)
