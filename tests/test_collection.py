@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import os
 import sqlite3
 
 import pytest
 
 from fmf_desktop.collection import Collection, CollectionError
 from fmf_desktop.results import CharacterInfo
+from tests.support.storage import pretend_read_only
 
 MIKU = CharacterInfo("miku", "Hatsune Miku", "Vocaloid")
 GURA = CharacterInfo("gura", "Gawr Gura", "hololive English")
@@ -111,15 +111,7 @@ def test_a_collection_in_a_read_only_folder_can_be_viewed_but_not_changed(
     folder = tmp_path / "data"
     with Collection(folder / "collection.sqlite3") as col:
         col.add(MIKU, note="boxed")
-    real_access = os.access
-
-    def access(path, mode, *args, **kwargs):
-        # A read-only folder as a user sees it (tests run as root, whom chmod won't stop).
-        if mode & os.W_OK and os.path.realpath(path).startswith(str(folder.resolve())):
-            return False
-        return real_access(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
+    pretend_read_only(monkeypatch, folder)
     with Collection(folder / "collection.sqlite3") as col:
         assert col.read_only
         assert [(i.name, i.note) for i in col.items("boxed")] == [("Hatsune Miku", "boxed")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sqlite3
 import unicodedata
 import zipfile
@@ -20,6 +19,7 @@ from fmf_desktop.library import (
     decode_thumbnail,
     make_thumbnail,
 )
+from tests.support.storage import pretend_read_only
 
 DIM = 64
 MODEL = "model-a"
@@ -427,27 +427,13 @@ def test_a_name_typed_another_way_is_the_same_figure_and_invisible_names_are_ref
     assert [f.name for f in lib.figures()] == [composed]
 
 
-def _pretend_read_only(monkeypatch, folder):
-    """What a read-only folder (or mount) looks like to the app; tests run as root, for
-    whom chmod does not stop writes, so os.access answers as it would for a user."""
-    real_access = os.access
-
-    def access(path, mode, *args, **kwargs):
-        inside = os.path.realpath(path).startswith(os.path.realpath(folder))
-        if inside and mode & os.W_OK:
-            return False
-        return real_access(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
-
-
 def test_a_library_in_a_read_only_folder_still_matches_but_refuses_changes(
         tmp_path, monkeypatch):
     folder = tmp_path / "data"
     with Library(folder / "library.sqlite3") as lib:
         lib.teach("Miku", [example(1), example(2)], model=MODEL)
         lib.export(tmp_path / "backup.fmflib")
-    _pretend_read_only(monkeypatch, folder)
+    pretend_read_only(monkeypatch, folder)
     with Library(folder / "library.sqlite3") as lib:
         assert lib.read_only
         assert [(f.name, f.examples) for f in lib.figures()] == [("Miku", 2)]
@@ -496,7 +482,7 @@ def test_a_read_only_library_of_an_older_format_says_it_cannot_be_upgraded(
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
-    _pretend_read_only(monkeypatch, tmp_path)
+    pretend_read_only(monkeypatch, tmp_path)
     with pytest.raises(LibraryError, match="read-only and was made by an older version"):
         Library(path)
 

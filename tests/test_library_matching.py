@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from fmf_desktop.library import EmbeddingTable, Library, NewExample, TaughtFigure
 from fmf_desktop.matching import LibraryMatcher, PrototypeIndex, SimilarityCalibration, model_key
 from fmf_desktop.teaching import open_matcher
+from tests.support.storage import pretend_read_only
 
 DIM = 128
 MODEL = "m1"
@@ -234,15 +233,7 @@ def test_a_read_only_library_still_recognises_its_taught_figures(tmp_path, monke
     with Library(folder / "library.sqlite3") as lib:
         # With thumbnails, so a writable library would have the model make extra views.
         lib.teach("Miku", [NewExample(p, b"jpeg") for p in photos], model=key)
-    real_access = os.access
-
-    def access(path, mode, *args, **kwargs):
-        # A read-only data folder as a user sees it (chmod does not stop root's writes).
-        if mode & os.W_OK and os.path.realpath(path).startswith(str(folder.resolve())):
-            return False
-        return real_access(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
+    pretend_read_only(monkeypatch, folder)
     with Library(folder / "library.sqlite3") as lib:
         assert lib.read_only
         matcher = open_matcher(lib, model)
