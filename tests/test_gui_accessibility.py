@@ -127,9 +127,10 @@ def test_a_ready_result_and_an_error_are_announced(scripted_window, tmp_path, qt
     window.paste()  # nothing on the clipboard to paste: a note, not an error
     window.message_bar.show_message("The library cannot be opened", "error")
     assert said[-2][0].startswith("Note: ")
-    assert said[-1] == ("Error: The library cannot be opened", True)
+    # It stays until closed: a warning, not an error about the last action.
+    assert said[-1] == ("Warning: The library cannot be opened", True)
     # Seen, not only coloured: the notice says which kind it is.
-    assert window.message_bar.kind_label.text() == "Error:"
+    assert window.message_bar.label.text().startswith("<b>Warning:</b> ")
 
 
 def test_the_announcement_helper_sends_the_text_when_qt_can(qtbot, monkeypatch):

@@ -304,3 +304,33 @@ def test_after_teaching_a_shown_photo_s_boxes_give_way_to_the_taught_whole_photo
     assert window.results_panel.heading.text() == "My LEGO"
     assert window.results_panel.subheading.text() == "(whole photo)"
     screenshot(window, artifacts_dir / "gui_second_look.png")
+
+
+def test_a_caption_near_the_photos_right_edge_stays_on_the_photo(qtbot):
+    """A box at the right edge (a small window): its caption, wider than the box, moves
+    left instead of running past the photo, where the window cuts it off."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage
+
+    from fmf_desktop._qt.canvas import PhotoCanvas
+    from fmf_desktop.results import Box, Figurine
+    from tests.support.gui_helpers import ScriptedRecognizer
+
+    canvas = PhotoCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(500, 400)
+    canvas.show()
+    image = QImage(1200, 800, QImage.Format.Format_RGB32)
+    image.fill(0x808080)
+    canvas.set_image(image)
+    top = ScriptedRecognizer()._top(0, 0.98)
+    figurine = Figurine(Box(1100, 300, 100, 100), top, np.zeros(4), "known")
+    canvas.set_figurines([figurine], -1)
+
+    photo = canvas.mapFromScene(QRectF(0, 0, 1200, 800)).boundingRect()
+    item = canvas.box_items[0]
+    label = item.label.boundingRect()
+    caption_left = canvas.mapFromScene(item.label.pos()).x()
+    assert label.width() > canvas.mapFromScene(item.rect()).boundingRect().width()
+    assert caption_left + label.width() <= photo.right() + 1, "caption runs off the photo"
+    assert caption_left >= photo.left()

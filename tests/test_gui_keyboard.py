@@ -104,3 +104,20 @@ def test_without_a_display_the_app_says_so_instead_of_crashing():
     if sys.platform.startswith("linux"):
         assert done.returncode == 2
         assert "fmf-desktop identify" in done.stderr
+
+
+def test_shortcuts_that_work_only_in_camera_mode_say_so(scripted_window):
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QWidget
+
+    window = scripted_window
+    camera = QWidget()  # stands in for the camera page: its actions are what count
+    camera.freeze_action = QAction("Freeze and identify", camera)
+    camera.freeze_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+    camera.open_video_action = QAction("Open a video file…", camera)
+    camera.open_video_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+    window.set_camera_widget(camera)
+    rows = dict(window.shortcut_rows())
+    assert rows["Freeze and identify (camera mode)"] == "Space"
+    assert rows["Open a video file (camera mode)"] == "Ctrl+Shift+O"
+    assert rows["Open"] == "Ctrl+O"  # the rest work everywhere and say nothing extra

@@ -110,3 +110,54 @@ def test_grey_secondary_text_is_still_readable(qtbot):
         assert label.isEnabled(), "greyed by colour, not by disabling it"
         assert text != QApplication.palette().color(QPalette.ColorRole.WindowText)
         assert contrast(text, back) >= 4.5, (label.text(), text.name(), back.name())
+
+
+def _shown_row(qtbot, rank: int, width: int, franchise: str = "hololive English"):
+    from fmf_desktop._qt.candidate_row import CandidateRow
+
+    candidate = ScriptedRecognizer()._top(0, 0.9)[0]
+    candidate = replace(candidate, character=replace(
+        candidate.character, name="Cecilia Immergreen", franchise=franchise))
+    row = CandidateRow(rank, candidate)
+    qtbot.addWidget(row)
+    row.resize(width, row.sizeHint().height())
+    row.show()
+    QApplication.processEvents()
+    return row
+
+
+@pytest.mark.parametrize("width", [215, 250, 300])
+def test_a_narrow_row_keeps_the_name_whole_and_shortens_the_franchise(qtbot, width):
+    """In a narrow panel (a frozen camera frame, an 800x600 window) the name is what the
+    user reads: it stays whole while the franchise ends in "…" or steps aside."""
+    row = _shown_row(qtbot, 3, width)
+    assert not row.name_label.is_elided(), row.name_label.text()
+    franchise = row.franchise_label
+    if franchise.isVisible():
+        assert franchise.is_elided() or franchise.text() == "hololive English"
+        name_right = row.name_label.mapTo(row, QPoint(row.name_label.width(), 0)).x()
+        assert name_right <= franchise.mapTo(row, QPoint(0, 0)).x(), "the two overlap"
+        assert franchise.mapTo(row, QPoint(franchise.width(), 0)).x() <= row.width()
+    assert "hololive English" in row.toolTip()  # said in full there either way
+
+
+def test_a_wide_row_shows_name_and_franchise_in_full(qtbot):
+    row = _shown_row(qtbot, 3, 600)
+    assert not row.name_label.is_elided()
+    assert row.franchise_label.isVisible() and not row.franchise_label.is_elided()
+
+
+def test_only_the_chosen_row_looks_chosen_and_focus_has_room(qtbot):
+    """Bold on the best match read as "this one is chosen" while another row was; and the
+    dashed focus line needs clear space between it and the text it surrounds."""
+    from fmf_desktop._qt import candidate_row
+
+    first, third = _shown_row(qtbot, 1, 400), _shown_row(qtbot, 3, 400)
+    assert first.name_label.font().bold() == third.name_label.font().bold() is False
+    content = third.top_line.geometry()
+    focus_line = candidate_row._FOCUS_INSET + 1  # its inner edge
+    bar = third.bar.geometry()
+    for gap in (content.left() - focus_line, content.top() - focus_line,
+                third.width() - 1 - content.right() - focus_line,
+                third.height() - 1 - bar.bottom() - focus_line):
+        assert gap >= 4, f"{gap} px between the focus line and the row's text"

@@ -110,3 +110,22 @@ def test_damaged_settings_fall_back_to_defaults(tmp_path):
     assert settings.shops(), "built-in shops come back"
     assert settings.inference_threads() >= 1
     assert settings.unsure_threshold() is None
+
+
+def test_the_threshold_hint_sits_under_the_threshold_not_the_threads(gui_settings, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from fmf_desktop._qt.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(gui_settings, model_threshold=0.49)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    hint = next(label for label in dialog.findChildren(QLabel)
+                if label.text().startswith("A higher threshold"))
+
+    def top(widget) -> int:
+        return widget.mapTo(dialog, widget.rect().topLeft()).y()
+
+    assert top(dialog.threshold) < top(hint) < top(dialog.threads)
+    # Heard with the box it explains, too.
+    assert dialog.threshold.accessibleDescription() == hint.text()

@@ -7,8 +7,15 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QTextDocumentFragment,
+)
+from PySide6.QtWidgets import QApplication, QLabel
 
 from tests.support.gui_helpers import (  # noqa: F401 - fixtures
     WAIT_MS,
@@ -402,3 +409,59 @@ def test_a_missing_model_file_is_named_in_the_message(qtbot, gui_settings, tmp_p
     qtbot.waitUntil(lambda: window.session.model_state == "failed", timeout=WAIT_MS)
     text = window.message_bar.text()
     assert "model.tflite" in text and "ModelLoadError" not in text
+
+
+def test_a_photo_with_no_figurines_shows_no_empty_figurine_list(qtbot):
+    """A blank photo: "No figurine found" stands alone, not under an empty list box that
+    looks like something is still to come; the list is back for the next real result."""
+    import numpy as np
+
+    from fmf_desktop._qt.results_panel import ResultsPanel
+    from fmf_desktop.results import Box, Figurine
+
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 600)
+    panel.show()
+    top = ScriptedRecognizer()._top(0, 0.9)
+    figurine = Figurine(Box(0, 0, 50, 50), top, np.zeros(8, np.float32), "known")
+    panel.set_figurines([figurine], 0)
+    assert panel.figurine_list.isVisible() and panel.list_title.isVisible()
+
+    panel.set_figurines([], -1)
+    assert panel.heading.text() == "No figurine found"
+    assert not panel.figurine_list.isVisible()
+    assert not panel.list_title.isVisible()
+    assert "figurine\u2019s face" in panel.explanation.text()  # typographic, as elsewhere
+
+    panel.set_figurines([figurine], 0)
+    assert panel.figurine_list.isVisible() and panel.list_title.isVisible()
+
+
+def test_notices_name_their_kind_and_a_covered_warning_is_mentioned(qtbot):
+    """"Warning:" for what lasts, "Error:" for what the last action ran into, "Note:"
+    otherwise; the word and the text are one line of text, so they share a baseline; a
+    notice over a warning says there is another message under it."""
+    from fmf_desktop._qt.message_bar import MessageBar
+
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    bar.resize(900, 60)
+    bar.show()
+
+    def shown() -> str:
+        return QTextDocumentFragment.fromHtml(bar.label.text()).toPlainText()
+
+    bar.show_message("The library cannot be opened.", "error")
+    assert shown() == "Warning: The library cannot be opened."
+    bar.show_message("That is a web address.", "error", transient=True)
+    assert shown().startswith("Error: That is a web address.")
+    assert "1 more message" in shown() and "1 more message" in bar.spoken_text()
+    assert bar.text() == "That is a web address."
+    bar.dismiss()
+    assert shown() == "Warning: The library cannot be opened."
+    bar.dismiss()
+    assert not bar.isVisible()
+    bar.show_message("The clipboard holds no image.", "info", transient=True)
+    assert shown() == "Note: The clipboard holds no image."  # nothing waits under it
+    assert bar.findChildren(QLabel) == [bar.label]

@@ -14,16 +14,20 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QGridLayout,
     QLabel,
     QProgressBar,
     QRadioButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
 from fmf_desktop._qt.secondary_text import mark_secondary
 from fmf_desktop.results import Candidate
+
+# Where the dashed focus line runs, in pixels from the row's edge: clear of the 2 px
+# border of the chosen row.
+_FOCUS_INSET = 4
 
 
 class ElidedLabel(QLabel):
@@ -69,6 +73,61 @@ class ElidedLabel(QLabel):
         super().setText(shown)
 
 
+class NameAndFranchise(QWidget):
+    """The row's top line: the name on the left, the franchise on the right.
+
+    Placed by hand because a layout shares a shortage between its items, cutting both to
+    "1. Ouro Kr…" and "hololive Engl…". The name is what the user is looking for, so it
+    keeps its full width first; the franchise takes what is left (ending in "…"), and goes
+    when only a few letters of it would fit (the tooltip and the accessible name still
+    have it).
+    """
+
+    def __init__(self, name: ElidedLabel, franchise: ElidedLabel,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name_label = name
+        self.franchise_label = franchise
+        name.setParent(self)
+        franchise.setParent(self)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def _gap(self) -> int:
+        return self.fontMetrics().height() // 2
+
+    def _least_useful_franchise_width(self) -> int:
+        # About eight letters: enough to recognise most franchises by their start.
+        return self.fontMetrics().height() * 4
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        name, franchise = self.name_label.sizeHint(), self.franchise_label.sizeHint()
+        width = name.width()
+        if self.franchise_label.full_text():
+            width += self._gap() + franchise.width()
+        return QSize(width, max(name.height(), franchise.height()))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self.name_label.minimumSizeHint().width(), self.sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        width, height = self.width(), self.height()
+        name_width = min(self.name_label.sizeHint().width(), width)
+        room_for_franchise = width - name_width - self._gap()
+        wanted = self.franchise_label.sizeHint().width()
+        show_franchise = bool(self.franchise_label.full_text()) and (
+            room_for_franchise >= min(wanted, self._least_useful_franchise_width()))
+        if show_franchise:
+            franchise_width = min(wanted, room_for_franchise)
+            self.franchise_label.setGeometry(width - franchise_width, 0, franchise_width,
+                                             height)
+        self.franchise_label.setVisible(show_franchise)
+        self.name_label.setGeometry(0, 0, name_width if show_franchise else width, height)
+
+
 class CandidateRow(QRadioButton):
     """A radio button drawn as a row: screen readers hear "radio button, checked" for the
     chosen match, arrow keys move between the five (choosing as they go, like any radio
@@ -90,10 +149,9 @@ class CandidateRow(QRadioButton):
             else candidate.name
         self.setToolTip(f"{full}\nClick to show shop links for this character")
 
+        # Not bold for the best match: bold read as "chosen", and the best match is
+        # already first, has the longest bar and is the panel's heading.
         self.name_label = ElidedLabel(f"{rank}. {candidate.name}")
-        font = self.name_label.font()
-        font.setBold(rank == 1)
-        self.name_label.setFont(font)
         self.franchise_label = ElidedLabel(candidate.franchise)
         self.franchise_label.setAlignment(
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -107,17 +165,18 @@ class CandidateRow(QRadioButton):
         self.bar.setAccessibleName(f"Confidence {percent} percent")
         self.bar.setMaximumHeight(self.fontMetrics().height() + 4)
 
-        layout = QGridLayout(self)
-        margin = self.fontMetrics().height() // 3 + 2  # room for the focus line inside
-        layout.setContentsMargins(margin, margin, margin, margin)
-        layout.setVerticalSpacing(2)
-        layout.addWidget(self.name_label, 0, 0)
-        layout.addWidget(self.franchise_label, 0, 1)
-        # Spare width goes to the name, pushing the franchise to the right edge; when
-        # there is too little, both end in "…" (the tooltip has them in full).
-        self.name_label.setSizePolicy(QSizePolicy.Policy.Expanding,
-                                      QSizePolicy.Policy.Preferred)
-        layout.addWidget(self.bar, 1, 0, 1, 2)
+        layout = QVBoxLayout(self)
+        # Inside the border and the focus line, clear space before the text: a focus
+        # line touching the letters reads as clutter, not as "you are here".
+        # Less above and below: a line of text has blank room over its letters already.
+        em = self.fontMetrics().height()
+        side = _FOCUS_INSET + 1 + em // 3 + 1
+        top = _FOCUS_INSET + 1 + em // 4 + 1
+        layout.setContentsMargins(side, top, side, top)
+        layout.setSpacing(2)
+        self.top_line = NameAndFranchise(self.name_label, self.franchise_label)
+        layout.addWidget(self.top_line)
+        layout.addWidget(self.bar)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.set_checked(False)
 
@@ -165,7 +224,9 @@ class CandidateRow(QRadioButton):
             focus_pen = QPen(palette.color(QPalette.ColorRole.Text), 1,
                              Qt.PenStyle.DashLine)
             painter.setPen(focus_pen)
-            painter.drawRoundedRect(QRectF(self.rect()).adjusted(3.5, 3.5, -3.5, -3.5), 3, 3)
+            inset = _FOCUS_INSET + 0.5  # a 1 px line on whole pixels: crisp, not smeared
+            painter.drawRoundedRect(
+                QRectF(self.rect()).adjusted(inset, inset, -inset, -inset), 3, 3)
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
         super().focusInEvent(event)

@@ -46,6 +46,17 @@ def _covered_area(rect: QRectF, others: Sequence[QRectF]) -> float:
     return total
 
 
+def _shifted_inside(rect: QRectF, bounds: QRectF) -> QRectF:
+    """``rect`` moved sideways so it does not cross ``bounds``' right or left edge (the
+    left edge wins for a caption wider than the photo: its start is what is read)."""
+    shifted = QRectF(rect)
+    if shifted.right() > bounds.right():
+        shifted.moveRight(bounds.right())
+    if shifted.left() < bounds.left():
+        shifted.moveLeft(bounds.left())
+    return shifted
+
+
 class PhotoCanvas(QGraphicsView):
     figurine_selected = Signal(int)  # index into the figurines, -1 for none
     box_drawn = Signal(object)  # Box in image pixels
@@ -167,7 +178,14 @@ class PhotoCanvas(QGraphicsView):
         it stays at its corner. A caption that would sit on another box (a small box
         inside or next to a bigger one) goes above or below its own box instead, where
         that covers less of the other boxes: it must not hide another figurine's face.
+        A caption of a box near the photo's right edge moves left to stay on the photo:
+        past the edge it would be cut off by the window (or by the dark margin around
+        the photo, where the cut-off part is hard to spot).
         """
+        if self._pixmap_item is None:
+            return
+        photo = self.mapFromScene(self._pixmap_item.sceneBoundingRect()).boundingRect()
+        photo = photo.toRectF()
         placed: list[QRectF] = []
         order = sorted(self._boxes, key=lambda b: (b.index != self._selected, b.index))
         view_boxes = {b.index: self.mapFromScene(b.rect()).boundingRect().toRectF()
@@ -176,11 +194,11 @@ class PhotoCanvas(QGraphicsView):
             own = view_boxes[item.index]
             others = [r for i, r in view_boxes.items() if i != item.index]
             size = item.label.boundingRect().size()
-            spots = [  # in order of preference
+            spots = [_shifted_inside(spot, photo) for spot in (  # in order of preference
                 QRectF(own.topLeft(), size),  # inside, at the top-left corner
                 QRectF(own.left(), own.top() - size.height(), size.width(), size.height()),
                 QRectF(own.left(), own.bottom() + 1, size.width(), size.height()),
-            ]
+            )]
             # Grazing another box's edge is fine (it happens with neighbours at small
             # zooms); moving off the corner is for captions that would sit on a face.
             # min() keeps the first of equals: the corner unless another spot is better.

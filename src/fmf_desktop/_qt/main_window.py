@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("&Quit", ["Ctrl+Q"], self.close)
         self.undo_action = self._action("&Undo box change", [k.Undo], self.undo)
         self.draw_action = self._action(
-            "&Draw box", ["B"], self._toggle_draw, "Draw a box around a figurine's face"
+            "&Draw box", ["B"], self._toggle_draw, "Draw a box around a figurine\u2019s face"
         )
         self.draw_action.setCheckable(True)
         self.whole_photo_action = self._action(
@@ -496,7 +496,7 @@ class MainWindow(QMainWindow):
         if on:
             self.canvas.setFocus()
             self.statusBar().showMessage(
-                "Drag a box around a figurine's face. Esc cancels.", 5000)
+                "Drag a box around a figurine\u2019s face. Esc cancels.", 5000)
 
     def _on_box_drawn(self, box) -> None:
         if self.session.add_manual_box(box):
@@ -584,16 +584,21 @@ class MainWindow(QMainWindow):
                    self.undo_action, self.zoom_in_action, self.zoom_out_action,
                    self.fit_action, self.actual_size_action, self.camera_action,
                    *self.teaching.actions()]
-        # Camera mode's own keys, when the camera page is the real one.
-        actions += [a for a in (getattr(self.camera_page, "freeze_action", None),
-                                getattr(self.camera_page, "open_video_action", None))
-                    if isinstance(a, QAction)]
+        # Camera mode's own keys, when the camera page is the real one. They work only
+        # there (Space, say, does nothing to a photo), which their rows say.
+        camera_actions = [a for a in (getattr(self.camera_page, "freeze_action", None),
+                                      getattr(self.camera_page, "open_video_action", None))
+                          if isinstance(a, QAction)]
+        actions += camera_actions
         actions += [self.settings_action, self.shortcuts_action, self.quit_action]
         rows = []
         for action in actions:
             keys = list(dict.fromkeys(readable_keys(k) for k in action.shortcuts()))
             if keys:
-                rows.append((action.text().replace("&", "").rstrip("…"), " or ".join(keys)))
+                name = action.text().replace("&", "").rstrip("…")
+                if action in camera_actions:
+                    name += " (camera mode)"
+                rows.append((name, " or ".join(keys)))
         return rows
 
     def show_shortcuts(self) -> None:

@@ -4,10 +4,12 @@ Two kinds of notice share the bar. A warning (the default) stays until the user 
 it: "your library cannot be opened" must not vanish because a photo was dropped. A
 transient notice ("the clipboard holds no image") is about the last thing the user did
 and goes away with the next photo (``clear_transient``); while it shows, a warning under
-it waits and comes back when it goes.
+it waits (the notice says so) and comes back when it goes.
 """
 
 from __future__ import annotations
+
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
@@ -18,8 +20,16 @@ _COLORS = {
     "info": ("#e3f2fd", "#0d47a1"),
     "error": ("#ffebee", "#b71c1c"),
 }
-# Said in words too, not only by colour (colour-blind users, screen readers).
-_KIND_WORDS = {"info": "Note:", "error": "Error:"}
+WAITING_WARNING_NOTE = "(1 more message: close this one to see it)"
+
+
+def kind_word(kind: str, *, transient: bool) -> str:
+    """What the notice is, in words too, not only by colour (colour-blind users, screen
+    readers): a problem that lasts is a "Warning:", one the last action ran into an
+    "Error:", anything else a "Note:"."""
+    if kind != "error":
+        return "Note:"
+    return "Error:" if transient else "Warning:"
 
 
 class MessageBar(QFrame):
@@ -27,10 +37,10 @@ class MessageBar(QFrame):
         super().__init__(parent)
         self.setAccessibleName("Notice")
         self.setObjectName("messageBar")
-        self.kind_label = QLabel()
-        self.kind_label.setStyleSheet("font-weight: bold;")
-        self.kind_label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        # One label for the kind word and the text: two labels side by side put their
+        # baselines apart (bold and regular fonts sit differently in their boxes).
         self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.close_button = QToolButton()
@@ -41,10 +51,11 @@ class MessageBar(QFrame):
         layout = QHBoxLayout(self)
         em = self.fontMetrics().height()
         layout.setContentsMargins(em // 2, em // 4, em // 4, em // 4)
-        layout.addWidget(self.kind_label)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.close_button)
         self.kind = "info"
+        self.kind_word = ""  # "Warning:", "Error:" or "Note:" of the notice shown
+        self._text = ""  # the notice shown, without its kind word
         self._warning: tuple[str, str] | None = None  # (text, kind) until closed
         self._transient: tuple[str, str] | None = None
         self.hide()
@@ -76,27 +87,36 @@ class MessageBar(QFrame):
     def _refresh(self) -> None:
         shown = self._transient or self._warning
         if shown is None:
+            self._text = ""
             self.hide()
             return
         text, kind = shown
         self.kind = kind
+        self._text = text
+        self.kind_word = kind_word(kind, transient=self._transient is not None)
         background, foreground = _COLORS.get(kind, _COLORS["info"])
         self.setStyleSheet(
             f"#messageBar {{ background: {background}; border-radius: 4px; }}"
             f"#messageBar QLabel {{ color: {foreground}; }}"
         )
-        self.kind_label.setText(_KIND_WORDS.get(kind, _KIND_WORDS["info"]))
-        self.label.setText(text)
-        self.setAccessibleName("Error notice" if kind == "error" else "Notice")
+        body = escape(text).replace("\n", "<br>")
+        if self._transient is not None and self._warning is not None:
+            # Without this the warning seems gone, yet comes back with the next photo.
+            body += f" <i>{escape(WAITING_WARNING_NOTE)}</i>"
+        self.label.setText(f"<b>{escape(self.kind_word)}</b> {body}")
+        self.setAccessibleName(
+            {"Warning:": "Warning", "Error:": "Error notice"}.get(self.kind_word, "Notice"))
         self.show()
 
     def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
+        """The notice shown (without its kind word), or "" when the bar is hidden."""
+        return self._text if self.isVisible() else ""
 
     def spoken_text(self) -> str:
-        """The notice as a screen reader should hear it: "Error: …" or "Note: …"."""
-        shown = self._transient or self._warning
-        if shown is None:
+        """The notice as a screen reader should hear it: "Warning: …", "Note: …"."""
+        if not self._text:
             return ""
-        text, kind = shown
-        return f"{_KIND_WORDS.get(kind, _KIND_WORDS['info'])} {text}"
+        spoken = f"{self.kind_word} {self._text}"
+        if self._transient is not None and self._warning is not None:
+            spoken += f" {WAITING_WARNING_NOTE}"
+        return spoken

@@ -131,16 +131,18 @@ class ResultsPanel(QScrollArea):
 
     def set_figurines(self, figurines: Sequence[Figurine], selected: int) -> None:
         self._figurines = tuple(figurines)
-        self.list_title.show()
-        self.figurine_list.show()
+        # An empty list under "Figurines in this photo" reads as "still loading"; with
+        # nothing found, the heading below says so on its own.
+        self.list_title.setVisible(bool(self._figurines))
+        self.figurine_list.setVisible(bool(self._figurines))
         self._set_list(self._figurines)
         if not self._figurines:
             self._selected = -1
             self._set_heading(
                 "No figurine found",
                 "",
-                "Nothing that looks like a figurine's face was found. Draw a box around "
-                "a face (press B, then drag) to identify it.",
+                "Nothing that looks like a figurine\u2019s face was found. Draw a box "
+                "around a face (press B, then drag) to identify it.",
                 unsure=False,
             )
             self._set_candidates(())
@@ -182,7 +184,7 @@ class ResultsPanel(QScrollArea):
             )
             caution = (
                 "This photo looks unlike the fan-art faces the app learned from, so check "
-                "this name. If it's wrong, use \u201cNot this?\u201d to correct it and "
+                "this name. If it\u2019s wrong, use \u201cNot this?\u201d to correct it and "
                 "the app will learn the figure."
                 if shaky
                 else ""

@@ -102,14 +102,15 @@ class SettingsDialog(QDialog):
 
         recog_box = QGroupBox("Recognition")
         form = QFormLayout(recog_box)
-        form.addRow("“Not sure” below confidence:", self.threshold)
-        form.addRow("Threads for the model:", self.threads)
-        note = QLabel(
-            "A higher threshold says “not sure” more often but is wrong less often."
-        )
+        threshold_hint = "A higher threshold says “not sure” more often but is wrong less often."
+        note = QLabel(threshold_hint)
         note.setWordWrap(True)
         mark_secondary(note)  # readable grey, not the "disabled" one
-        form.addRow(note)
+        # Read out with the spin box too: the hint is about it, not about the threads.
+        self.threshold.setAccessibleDescription(threshold_hint)
+        form.addRow("“Not sure” below confidence:", self.threshold)
+        form.addRow("", note)  # under the threshold's box, the row it explains
+        form.addRow("Threads for the model:", self.threads)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
