@@ -137,3 +137,24 @@ def test_sorting_by_note_follows_an_edited_note(view):
                if view.proxy.data(view.proxy.index(r, 0)) == "Hatsune Miku")
     view.proxy.setData(view.proxy.index(row, CollectionModel.NOTE), "aaa first")
     assert shown_names(view)[0] == "Hatsune Miku"
+
+
+def test_sort_choices_name_the_columns_and_leave_out_shop_links(view):
+    choices = [view.sort_combo.itemText(i) for i in range(view.sort_combo.count())]
+    name_column = view.model.headerData(CollectionModel.NAME, Qt.Orientation.Horizontal)
+    assert f"{name_column} A–Z" in choices and f"{name_column} Z–A" in choices
+    assert not any("Name" in choice or "Shop" in choice for choice in choices)
+    # Clicking the shop links header keeps the order the box shows.
+    view.sort_combo.setCurrentIndex(view.sort_combo.findText(f"{name_column} A–Z"))
+    view.table.sortByColumn(CollectionModel.SHOPS, Qt.SortOrder.AscendingOrder)
+    assert shown_names(view) == ["Gawr Gura", "Hatsune Miku", "My Dragon (taught)"]
+    assert view.sort_combo.currentText() == f"{name_column} A–Z"
+
+
+def test_a_read_only_collection_says_so_at_the_top(view, monkeypatch):
+    monkeypatch.setattr(Collection, "read_only", property(lambda self: True))
+    view._update_buttons()
+    assert view.read_only_label.isVisible()
+    # Above the search field, where the taught-figures window has its note too.
+    assert view.read_only_label.geometry().bottom() < view.search.geometry().top()
+    assert not view.delete_button.isEnabled()

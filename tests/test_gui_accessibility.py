@@ -213,11 +213,11 @@ def test_tab_leaves_the_collection_table_and_sorting_works_by_keyboard(qtbot, co
 
     assert names() == ["Mori Calliope", "Watson Amelia"]  # newest first
     view.sort_combo.setFocus()
-    view.sort_combo.setCurrentIndex(view.sort_combo.findText("Name Z–A"))
+    view.sort_combo.setCurrentIndex(view.sort_combo.findText("Figurine Z–A"))
     assert names() == ["Watson Amelia", "Mori Calliope"]
     # Clicking a column header updates the combo box.
     view.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    assert view.sort_combo.currentText() == "Name A–Z"
+    assert view.sort_combo.currentText() == "Figurine A–Z"
 
 
 class _WindowsShown(QObject):

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QMessageBox
 
 from fmf_desktop._qt import library_dialog as library_dialog_module
@@ -161,8 +162,14 @@ def test_a_read_only_library_says_so_and_offers_no_changes(qtbot, library, monke
     assert dialog.read_only_label.isVisible()
     assert not dialog.delete_figure_button.isEnabled()
     assert not dialog.import_button.isEnabled() and not dialog.teach_button.isEnabled()
-    assert dialog.name_edit.isReadOnly()
     assert dialog.export_button.isEnabled()
+    # The name fields cannot be typed in, and do not look as if they could: they have
+    # the window's background, not an input field's.
+    window_color = dialog.palette().color(QPalette.ColorRole.Window)
+    for edit in (dialog.name_edit, dialog.franchise_edit):
+        assert edit.isReadOnly()
+        assert edit.palette().color(QPalette.ColorRole.Base) == window_color
+        assert "only be read" in edit.toolTip()
 
 
 def test_quitting_waits_for_a_running_export_before_closing_the_library(

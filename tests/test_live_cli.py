@@ -66,7 +66,7 @@ def test_a_missing_source_is_a_clear_error(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize("name, content, message", [
     ("empty.jpg", b"", "Cannot read empty.jpg: the file is empty"),
-    ("notes.jpg", b"hello world, not a jpeg\n", "Cannot read notes.jpg"),
+    ("notes.jpg", b"hello world, not a jpeg\n", "notes.jpg cannot be played"),
     ("clip.avi", None, "clip.avi is a folder, not a video file"),
 ])
 def test_a_source_that_is_no_video_is_a_clear_error(tmp_path, capsys, name, content,

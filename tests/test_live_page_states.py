@@ -168,10 +168,24 @@ def test_a_clip_that_ended_stays_ended_after_freeze_and_can_play_again(
     assert page.view.banner.startswith("End of")
     assert page.replay_button.isVisible()
     assert "Ended" in page.status_line.text() and "updates/s" not in page.status_line.text()
+    # The side panel no longer says "Live", and the banner sits at the picture's bottom
+    # edge, off the figurines' names in the middle.
+    assert page.results_panel.heading.text() == "Ended"
+    assert "has ended" in page.results_panel.explanation.text()
+    banner, picture = page.view.banner_rect(), page.view.picture_rect()
+    assert banner.top() > picture.center().y() and banner.bottom() <= picture.bottom()
 
-    with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS):
+    with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS) as frozen:
         qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
     assert "Frozen" in page.status_line.text()
+    # Nothing is live: the way back is to the ended video.
+    assert "Back to the ended video" in page.freeze_button.text()
+    assert "live" not in page.status_line.text()
+    # The boxes are numbered like the list beside the picture.
+    if frozen.args[0].figurines:
+        page.view.grab()
+        first_lines = [lines[0] for _tag, lines in page.view.painted_tags]
+        assert first_lines[0].startswith("1. ")
     qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)  # resume
     # Still the end of the clip, and it says so: not a still frame passing for live.
     assert page.state == "ended"
@@ -186,6 +200,20 @@ def test_a_clip_that_ended_stays_ended_after_freeze_and_can_play_again(
     assert page.view.banner == ""
     assert not page.replay_button.isVisible()
     qtbot.waitUntil(lambda: page.state == "ended", timeout=WAIT_MS)  # played to the end
+
+
+def test_the_toolbar_stays_in_place_when_frozen(make_page, qtbot) -> None:
+    page = make_page()
+    page.show()
+    page.start_source(CountingSource())
+    qtbot.waitUntil(lambda: page.state == "live" and page._bridge.latest is not None,
+                    timeout=WAIT_MS)
+    before = (page.device_combo.geometry(), page.open_video_button.geometry())
+    with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS):
+        qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.keep_button.isVisible(), timeout=WAIT_MS)
+    qtbot.wait(20)  # the layout settles
+    assert (page.device_combo.geometry(), page.open_video_button.geometry()) == before
 
 
 def test_the_status_line_says_stopped_after_a_stop(make_page, qtbot) -> None:
@@ -212,6 +240,36 @@ def test_a_damaged_video_says_so_instead_of_ending_normally(make_page, qtbot, sh
     assert page.state == "error"
     assert page.message.heading.text() == "The video is damaged"
     assert f"of {shelf_clip.frames}" in page.message.text.text()
+    _assert_a_file_error_offers_another_video(page, "damaged.avi")
+
+
+def _assert_a_file_error_offers_another_video(page: CameraPage, name: str) -> None:
+    message = page.message
+    # Trying the same file again cannot help: another video or the photos can.
+    assert not message.retry_button.isVisible()
+    assert message.open_button.isVisible() and "another video" in message.open_button.text()
+    assert message.back_button.isVisible()
+    # The page explains; the status line under it only names what happened.
+    assert name in page.status_line.text()
+    assert len(page.status_line.text()) < 50
+    # Lines of a readable length, all of them shown.
+    text = message.text
+    assert text.width() <= text.fontMetrics().averageCharWidth() * 80
+    assert text.height() >= text.heightForWidth(text.width())
+
+
+def test_a_file_that_is_no_video_says_so_in_plain_words(make_page, qtbot, tmp_path) -> None:
+    bad = tmp_path / "notes.avi"
+    bad.write_text("not a video")
+    page = make_page()
+    page.show()
+    page.start_video(str(bad))
+    qtbot.waitUntil(lambda: page.state == "error", timeout=WAIT_MS)
+    assert page.message.heading.text() == "Video cannot be played"
+    assert page.message.text.text() == (
+        "notes.avi cannot be played: it is not a video this app can read, or it is damaged.")
+    assert page.status_line.text() == "Cannot play notes.avi"
+    _assert_a_file_error_offers_another_video(page, "notes.avi")
 
 
 def test_a_photo_opened_as_a_video_points_to_the_photo_view(make_page, qtbot,
@@ -227,6 +285,7 @@ def test_a_photo_opened_as_a_video_points_to_the_photo_view(make_page, qtbot,
     qtbot.waitUntil(lambda: page.state == "error", timeout=WAIT_MS)
     assert "photo" in page.message.heading.text()
     assert "photo" in page.message.text.text()
+    assert page.device_combo.currentText() == "Photo: shelf.jpg"
     with qtbot.waitSignal(page.photo_requested, timeout=WAIT_MS) as blocker:
         qtbot.mouseClick(page.message.retry_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [str(photo)]

@@ -74,20 +74,66 @@ def test_teach_dialog_teaches_a_figure_that_is_then_recognised(real_window, qtbo
     screenshot(window, artifacts_dir / "window_taught_result.png")
 
 
-def test_a_blank_photo_among_those_taught_is_left_out_and_named(real_window, qtbot, tmp_path):
-    window = real_window
-    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
+def test_a_blank_photo_is_left_out_when_added_and_named(qtbot, tmp_path):
+    """The dialog says at once that a flat photo has nothing to teach, as the main window
+    does, instead of counting it and leaving it out after "Teach"."""
+    from fmf_desktop._qt.teach_dialog import TeachDialog
+
     photo = figure_photo(tmp_path / "dragon.png", 3)
     blank = tmp_path / "lens-cap.png"
     Image.new("RGB", (640, 480), (12, 12, 12)).save(blank)
-    dialog = window.teaching.open_teach_dialog()
+    dialog = TeachDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name_edit.setText("My Dragon")
     dialog.add_photos([str(photo), str(blank)])
     wait_thumbnails(qtbot, dialog)
-    dialog.name_edit.setText("My Dragon")
-    assert wait_taught(qtbot, window, dialog.accept) == "My Dragon"
+    assert dialog.photo_count() == 1
+    assert dialog.request().photos == (str(photo),)
+    assert "lens-cap.png: the photo is blank" in dialog.problem_label.text()
+    assert dialog.hint_label.text().startswith("1 photo will be taught")
+
+    # Said to show only the figure, a blank photo is taught as it is: kept, with a warning.
+    dialog.whole_image.setChecked(True)
+    dialog.add_photos([str(blank)])
+    wait_thumbnails(qtbot, dialog)
+    assert dialog.photo_count() == 2
+    assert dialog.blank_warning.isVisible() and "lens-cap.png" in dialog.blank_warning.text()
+    dialog.whole_image.setChecked(False)  # no longer taught whole: left out again
+    assert dialog.request().photos == (str(photo),)
+    assert not dialog.blank_warning.isVisible()
+
+
+def test_a_blank_photo_that_reaches_teaching_is_left_out_and_named(real_window, qtbot,
+                                                                   tmp_path):
+    """Teaching checks again (a photo only the full-size look finds blank)."""
+    window = real_window
+    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
+    from fmf_desktop._qt.teach_dialog import TeachRequest
+
+    photo = figure_photo(tmp_path / "dragon.png", 3)
+    blank = tmp_path / "lens-cap.png"
+    Image.new("RGB", (640, 480), (12, 12, 12)).save(blank)
+    request = TeachRequest("My Dragon", "", (str(photo), str(blank)))
+    assert wait_taught(qtbot, window, lambda: window.teaching.teach(request)) == "My Dragon"
     assert library_of(window).figures()[0].examples == 1
     message = window.message_bar.text()
     assert "lens-cap.png" in message and "blank" in message
+
+
+def test_an_unreadable_photo_is_named_by_its_file_name(qtbot, tmp_path):
+    from fmf_desktop._qt.teach_dialog import TeachDialog
+
+    broken = tmp_path / "broken-figure.jpg"
+    broken.write_bytes(b"\xff\xd8\xff definitely not a jpeg")
+    dialog = TeachDialog()
+    qtbot.addWidget(dialog)
+    dialog.add_photos([str(broken)])
+    wait_thumbnails(qtbot, dialog)
+    shown = dialog.problem_label.text()
+    assert shown.startswith("Not added: broken-figure.jpg:")
+    assert str(tmp_path) not in shown  # the main window names files the same way
+    assert str(broken) in dialog.problem_label.toolTip()  # where it is, on hover
 
 
 def test_correcting_a_result_stores_the_crop_and_fixes_the_answer(real_window, qtbot, tmp_path,
@@ -372,6 +418,81 @@ def test_teaching_a_whole_shelf_photo_for_one_figurine_is_warned_about(qtbot):
             assert not dialog.whole_photo_warning.isVisible()
 
 
+def _shelf_correction(qtbot, suggestions=()):
+    from fmf_desktop._qt.teach_dialog import TeachDialog
+
+    crop = np.full((40, 30, 3), 120, np.uint8)
+    shelf = np.full((120, 200, 3), 60, np.uint8)
+    dialog = TeachDialog(suggestions=suggestions, crops=[crop], correcting=True,
+                         whole_photo=shelf, figurines_in_photo=5)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _suggestions(*names):
+    from fmf_desktop.results import Candidate, CharacterInfo
+
+    return [Candidate(CharacterInfo(id=f"c{i}", name=name, franchise="Star Wars"), 0.1)
+            for i, name in enumerate(names)]
+
+
+def _text_color(label) -> tuple[int, int, int]:
+    """The darkest colour painted in ``label``: its text, on a light background."""
+    image = label.grab().toImage()
+    colors = [image.pixelColor(x, y) for x in range(image.width())
+              for y in range(image.height())]
+    darkest = min(colors, key=lambda c: c.red() + c.green() + c.blue())
+    return darkest.red(), darkest.green(), darkest.blue()
+
+
+def _contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    def luminance(rgb):
+        linear = [(v / 255 / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4)
+                  for v in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_whole_shelf_warning_keeps_the_preview_in_view(qtbot):
+    from PySide6.QtGui import QPalette
+
+    dialog = _shelf_correction(qtbot, _suggestions("Rex", "Cody", "Fives", "Echo", "Wolffe"))
+    dialog.whole_image.setChecked(True)
+    qtbot.wait(50)  # the layout settles
+    # The whole-photo preview and its caption stay in full view above the warning.
+    preview = dialog.photo_list.visualItemRect(dialog.photo_list.item(0))
+    assert dialog.photo_list.viewport().rect().contains(preview)
+    assert not dialog.photo_list.verticalScrollBar().isVisible()
+    warning = dialog.whole_photo_warning.text()
+    assert "shows 5 figurines. With this option the whole photo, all 5 of them" in warning
+    assert "Untick it" in warning
+    # A warning, not an error: amber, not the problems' red, and readable.
+    dialog._show_problems(["Not added: x.jpg: file not found"])
+    warning_color, error_color = _text_color(dialog.whole_photo_warning), _text_color(
+        dialog.problem_label)
+    assert warning_color != error_color
+    red, green, _blue = warning_color
+    assert green > red * 0.5  # amber has some green; the error red has almost none
+    background = dialog.palette().color(QPalette.ColorRole.Window)
+    assert _contrast(warning_color, (background.red(), background.green(),
+                                     background.blue())) >= 4.5
+
+
+def test_a_long_suggestion_is_cut_short_not_scrolled(qtbot):
+    long_name = ("Commander Cody (Phase II armour, 212th Attack Battalion, Clone Wars "
+                 "season 3, Utapau)")
+    dialog = _shelf_correction(qtbot, _suggestions("Rex", long_name))
+    suggestions = dialog.suggestion_list
+    assert not suggestions.horizontalScrollBar().isVisible()
+    row = suggestions.visualItemRect(suggestions.item(1))
+    assert suggestions.viewport().rect().contains(row)
+    assert long_name in suggestions.item(1).toolTip()
+
+
 def test_teach_dialog_hints_inside_the_empty_photo_area(qtbot, tmp_path, artifacts_dir):
     from fmf_desktop._qt.teach_dialog import TeachDialog
 
@@ -393,3 +514,37 @@ def test_teach_dialog_hints_inside_the_empty_photo_area(qtbot, tmp_path, artifac
     assert dialog.hint_label.text().startswith("1 photo will be taught")
     dialog.add_crop(np.full((40, 30, 3), 90, np.uint8), "camera")
     assert dialog.hint_label.text().startswith("2 photos will be taught")
+
+
+def test_a_read_only_library_and_collection_say_so_and_offer_no_changes(
+        qtbot, gui_settings, shared_recognizer, tmp_path, monkeypatch):
+    from tests.support.storage import pretend_read_only
+
+    data = tmp_path / "readonly-data"
+    data.mkdir()
+    with Library(data / "library.sqlite3") as lib:
+        lib.teach("Rin", [NewExample(np.ones(8, np.float32), _thumb())])
+    Collection(data / "collection.sqlite3").close()
+    pretend_read_only(monkeypatch, data)  # e.g. a read-only mount
+    monkeypatch.setenv("FMF_DATA_DIR", str(data))
+    window = open_window(qtbot, gui_settings, lambda threads: shared_recognizer)
+    try:
+        teaching = window.teaching
+        # Said at startup, once: what works, what does not, how to fix it.
+        notice = window.message_bar.text()
+        assert "read-only" in notice and "Recognition" in notice
+        assert "writable and restart" in notice
+        assert not teaching.teach_action.isEnabled()
+        assert "read-only" in teaching.teach_action.toolTip()
+        teaching.teach_action.trigger()  # Ctrl+T
+        assert teaching.teach_dialog is None
+
+        window.open_paths([str(figure_photo(tmp_path / "p.png", 3))])
+        wait_for_result(qtbot, window)
+        buttons = teaching.result_actions
+        for button in (buttons.collection_button, buttons.correct_button):
+            assert not button.isEnabled()
+            assert "read-only" in button.toolTip()
+        assert not teaching.correct_action.isEnabled() and not teaching.add_action.isEnabled()
+    finally:
+        window.session.wait_idle(WAIT_MS)

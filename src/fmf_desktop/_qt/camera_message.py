@@ -4,7 +4,14 @@ of a video file.  A heading, what to do about it, and the buttons that do it."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class CameraMessage(QWidget):
@@ -29,6 +36,15 @@ class CameraMessage(QWidget):
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Lines of a readable length: across a wide window one sentence ran ~1000 px.
+        # (Expanding up to that width, centred by the stretches around it: a word-wrapped
+        # label given an alignment instead gets its one-line height and is cut.)
+        self.text.setMaximumWidth(self.fontMetrics().averageCharWidth() * 72)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        text_row = QHBoxLayout()
+        text_row.addStretch(0)
+        text_row.addWidget(self.text, 1)
+        text_row.addStretch(0)
 
         self.retry_button = QPushButton("&Try again")
         self.retry_button.setAccessibleName("Try the camera again")
@@ -54,15 +70,19 @@ class CameraMessage(QWidget):
         layout.addStretch(2)
         layout.addWidget(self.heading)
         layout.addSpacing(em)
-        layout.addWidget(self.text)
+        layout.addLayout(text_row)
         layout.addSpacing(em)
         layout.addLayout(buttons)
         layout.addStretch(3)
 
-    def show_state(self, heading: str, text: str, *, retry: str | None = None) -> None:
-        """`retry`: label of the retry button ("Try again", "Play again"), None hides it."""
+    def show_state(self, heading: str, text: str, *, retry: str | None = None,
+                   open_video: str = "Open a &video file…") -> None:
+        """`retry`: label of the retry button ("Try again", "Play again"), None hides it;
+        `open_video`: label of the open button ("Open another video…" after a file)."""
         self.heading.setText(heading)
         self.text.setText(text)
+        self.open_button.setText(open_video)
+        self.open_button.setAccessibleName(open_video.replace("&", "").rstrip("…"))
         self.retry_button.setVisible(retry is not None)
         if retry is not None:
             self.retry_button.setText(retry)

@@ -90,6 +90,15 @@ VIDEO_ERROR_HEADINGS = {
     "failed": "The video stopped",
 }
 _MODEL_LOADING_TIP = "Available once the recognition model has loaded (a few seconds)"
+LIVE_HINT = ("Live", "Names appear over each figurine. Press Freeze (Space) for the full "
+             "results and shop links.")
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop: sources word their messages for the CLI too, some
+    without one, and the page adds sentences after them."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 class IdentifyError(Exception):
@@ -156,7 +165,11 @@ class CameraPage(QWidget):
         # -- top bar
         self.device_combo = QComboBox()
         self.device_combo.setAccessibleName("Camera")
-        self.device_combo.setMinimumContentsLength(18)
+        self.device_combo.setMinimumContentsLength(24)
+        # A fixed width: the combo box must not shrink when "Keep as photo" or "Play
+        # again" appear on the right, which made "Open a video file…" jump sideways.
+        self.device_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.device_combo.activated.connect(self._on_device_picked)
         device_label = QLabel("&Camera:")
         device_label.setBuddy(self.device_combo)
@@ -196,7 +209,7 @@ class CameraPage(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(em // 2, em // 4, em // 2, em // 4)
         top.addWidget(device_label)
-        top.addWidget(self.device_combo, 1)
+        top.addWidget(self.device_combo)
         top.addWidget(self.open_video_button)
         top.addStretch(1)
         top.addWidget(self.replay_button)
@@ -220,9 +233,7 @@ class CameraPage(QWidget):
         self.results_panel.set_shops(shops() if callable(shops) else shops)
         self.results_panel.shop_requested.connect(self._open_shop)
         self.results_panel.figurine_selected.connect(self._select_frozen)
-        self.results_panel.show_message(
-            "Live", "Names appear over each figurine. Press Freeze (Space) for the full "
-            "results and shop links.")
+        self.results_panel.show_message(*LIVE_HINT)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.stack)
         self.splitter.addWidget(self.results_panel)
@@ -310,6 +321,7 @@ class CameraPage(QWidget):
         self._last_update = None
         self._last_frame = None
         self.view.clear()
+        self.results_panel.show_message(*LIVE_HINT)
         self._show_picture()
         ratio = self.view.devicePixelRatioF()
         bridge.set_target_size(round(self.view.width() * ratio),
@@ -423,9 +435,7 @@ class CameraPage(QWidget):
         self._set_freeze_button()
         self.view.set_frozen(None)
         self.view.set_banner("")
-        self.results_panel.show_message(
-            "Live", "Names appear over each figurine. Press Freeze (Space) for the full "
-            "results and shop links.")
+        self.results_panel.show_message(*LIVE_HINT)
         if self._bridge is not None:
             if not self._minimised:
                 self._bridge.pipeline.resume()
@@ -443,15 +453,31 @@ class CameraPage(QWidget):
 
     def _show_ended(self) -> None:
         name = self._source_name
+        # At the picture's bottom edge: in the middle it covered figurines' names.
         if self._replay is not None:
             self.view.set_banner(f"End of {name}. Play it again, open another video or "
-                                 "pick a camera.")
+                                 "pick a camera.", at_bottom=True)
+            self.results_panel.show_message(
+                "Ended", "The video has ended. Play it again or open another.")
         else:
-            self.view.set_banner(f"End of {name}. Open another video or pick a camera.")
+            self.view.set_banner(f"End of {name}. Open another video or pick a camera.",
+                                 at_bottom=True)
+            self.results_panel.show_message(
+                "Ended", "The video has ended. Open another video or pick a camera.")
         self.replay_button.setVisible(self._replay is not None)
 
+    def _frozen_after_end(self) -> bool:
+        """Frozen on the last frame of a clip that ended: there is no live view to go back
+        to, only the ended video."""
+        return self._frozen and self._state_before_freeze == "ended"
+
     def _set_freeze_button(self) -> None:
-        text = "Resume live view" if self._frozen else "Freeze && identify"
+        if not self._frozen:
+            text = "Freeze && identify"
+        elif self._frozen_after_end():
+            text = "Back to the ended video"
+        else:
+            text = "Resume live view"
         self.freeze_button.setText(f"{text}  (Space)")
         self.freeze_button.setChecked(self._frozen)
         self.keep_button.setVisible(self._frozen)
@@ -520,20 +546,30 @@ class CameraPage(QWidget):
     def _show_error(self, status: LiveStatus, *, live: bool = True) -> None:
         headings = CAMERA_ERROR_HEADINGS if live else VIDEO_ERROR_HEADINGS
         heading = headings.get(status.kind, headings["failed"])
-        text = status.message
-        retry = "&Try again"
+        text = _sentence(status.message)
+        # Trying a file again reads the same bytes again: for a file the way on is
+        # another video, or back to the photos. A camera may come back.
+        retry: str | None = "&Try again" if live else None
         if status.kind == "busy":
             text += "\n\nClose other apps that use the camera (video calls, other camera " \
                     "apps), then try again."
         elif status.kind == "photo" and self._video_path is not None:
-            text += ". Photos are identified in the photo view, with the full results."
+            text += " Photos are identified in the photo view, with the full results."
             self._photo_path = self._video_path
+            self._fill_combo(self.watcher.cameras)  # "Photo: …", not "Video: …"
             retry = "&Identify as a photo"
         elif status.kind == "damaged":
-            text += ". The frames before that were shown; the rest of the file cannot be " \
+            text += " The frames before that were shown; the rest of the file cannot be " \
                     "read. Try another copy of the video."
-        self._status_detail = status.message
-        self.message.show_state(heading, text, retry=retry)
+        if live:
+            self._status_detail = status.message
+        else:
+            name = self._source_name
+            self._status_detail = (f"{name} stopped: the file is damaged"
+                                   if status.kind == "damaged" else f"Cannot play {name}")
+        self.message.show_state(
+            heading, text, retry=retry,
+            open_video="Open a &video file…" if live else "Open &another video…")
         self._show_message_page()
         self._set_state("error")
 
@@ -581,13 +617,15 @@ class CameraPage(QWidget):
         parts = [self._source_name] if self._source_name else []
         state = self.state
         if state == "frozen":
-            parts.append("Frozen: press Resume (Space) to go back to the live view")
+            parts.append("Frozen: press Space to go back to the ended video"
+                         if self._frozen_after_end() else
+                         "Frozen: press Resume (Space) to go back to the live view")
         elif state == "ended":
             parts.append("Ended")
         elif state == "stopped":
             parts.append("Stopped")
         elif state == "error":
-            # The source's messages name it already.
+            # Short: the page above says what happened and what to do.
             parts = [self._status_detail or f"{self._source_name} stopped by an error"]
         elif state == "disconnected":
             parts.append("Disconnected, retrying…")
@@ -618,7 +656,8 @@ class CameraPage(QWidget):
         for cam in cams:
             combo.addItem(cam.name, cam.spec)
         if self._video_path is not None:
-            combo.addItem(f"Video: {Path(self._video_path).name}", None)
+            kind = "Photo" if self._photo_path == self._video_path else "Video"
+            combo.addItem(f"{kind}: {Path(self._video_path).name}", None)
             combo.setCurrentIndex(combo.count() - 1)
         if combo.count() == 0:
             combo.addItem("No camera found", None)

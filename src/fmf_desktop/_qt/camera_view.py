@@ -49,13 +49,16 @@ def live_caption(fig: LiveFigurine) -> Caption:
     return ("Not sure", f"{fig.character.name}?", f" {fig.score * 100:.0f}%")
 
 
-def photo_caption(fig: Figurine) -> Caption:
+def photo_caption(fig: Figurine, number: int | None = None) -> Caption:
+    """A frozen frame's tag; ``number`` is the figurine's place in the results list beside
+    the picture, shown like the photo view does ("2. Mori Calliope")."""
+    prefix = f"{number}. " if number is not None else ""
     best = fig.best
     if best is None:
-        return ("?", "", "")
+        return (f"{prefix}?", "", "")
     if fig.decision == "known":
-        return (best.name, "", f"{best.score * 100:.0f}%")
-    return ("Not sure", f"{best.name}?", f" {best.score * 100:.0f}%")
+        return (f"{prefix}{best.name}", "", f"{best.score * 100:.0f}%")
+    return (f"{prefix}Not sure", f"{best.name}?", f" {best.score * 100:.0f}%")
 
 
 class CameraView(QWidget):
@@ -77,6 +80,7 @@ class CameraView(QWidget):
         self._selected = -1
         self._banner = ""
         self._dimmed = False
+        self._banner_at_bottom = False
         self._painted_tags: list[tuple[QRectF, list[str]]] = []
 
     # -- state ----------------------------------------------------------------------------
@@ -100,11 +104,18 @@ class CameraView(QWidget):
         self._selected = index
         self.update()
 
-    def set_banner(self, text: str, *, dim: bool = False) -> None:
-        """A message over the picture (e.g. "camera disconnected"); empty hides it."""
+    def set_banner(self, text: str, *, dim: bool = False, at_bottom: bool = False) -> None:
+        """A message over the picture (e.g. "camera disconnected"); empty hides it.
+        ``at_bottom``: at the picture's bottom edge instead of its middle, for a message
+        shown with the figurines' names (the middle would cover some)."""
         self._banner = text
         self._dimmed = dim
+        self._banner_at_bottom = at_bottom
         self.update()
+
+    def banner_rect(self) -> QRectF:
+        """Where the banner is painted (widget pixels); empty when there is none."""
+        return self._banner_box()[0] if self._banner else QRectF()
 
     def clear(self) -> None:
         self._image = None
@@ -184,8 +195,9 @@ class CameraView(QWidget):
             if self._frozen is not None:
                 for i, fig in enumerate(self._frozen):
                     kind = "selected" if i == self._selected else fig.decision
-                    self._draw_box(p, self._map(fig.box), picture, photo_caption(fig), kind,
-                                   dashed=fig.decision == "unsure",
+                    # Numbered like the results list beside the picture.
+                    self._draw_box(p, self._map(fig.box), picture, photo_caption(fig, i + 1),
+                                   kind, dashed=fig.decision == "unsure",
                                    selected=i == self._selected)
             elif self._update is not None and not self._dimmed:
                 dt = min(max(0.0, self._frame_t - self._update.t), MAX_EXTRAPOLATION)
@@ -245,17 +257,30 @@ class CameraView(QWidget):
                               fm.height()),
                        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, line)
 
-    def _draw_banner(self, p: QPainter) -> None:
+    def _banner_font(self) -> QFont:
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.15)
-        p.setFont(font)
-        fm = QFontMetricsF(font)
+        return font
+
+    def _banner_box(self) -> tuple[QRectF, float]:
+        """The banner's rectangle and margin."""
+        fm = QFontMetricsF(self._banner_font())
         margin = fm.height()
         width = min(self.width() - 2 * margin, fm.horizontalAdvance(self._banner) + 2 * margin)
         flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-        text_rect = p.boundingRect(QRectF(0, 0, width - margin, 1000), flags, self._banner)
+        text_rect = fm.boundingRect(QRectF(0, 0, width - margin, 1000), flags, self._banner)
         box = QRectF(0, 0, width, text_rect.height() + margin)
         box.moveCenter(QPointF(self.width() / 2, self.height() / 2))
+        if self._banner_at_bottom:
+            picture = self._picture_rect()
+            bottom = picture.bottom() if not picture.isEmpty() else self.height()
+            box.moveBottom(min(bottom, self.height()) - margin / 2)
+        return box, margin
+
+    def _draw_banner(self, p: QPainter) -> None:
+        p.setFont(self._banner_font())
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        box, margin = self._banner_box()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(0, 0, 0, 190))
         p.drawRoundedRect(box, margin / 2, margin / 2)

@@ -236,18 +236,17 @@ class CollectionFilter(QSortFilterProxyModel):
 
 
 # The "Sort by" choices: (label, column, order). The same as clicking a column header,
-# but reachable by keyboard and named in words.
+# but reachable by keyboard and named in words: each column by its header's name. Not
+# the shop links: every row lists the same shops, so that order means nothing.
 SORT_CHOICES = (
     ("Newest first", CollectionModel.ADDED, Qt.SortOrder.DescendingOrder),
     ("Oldest first", CollectionModel.ADDED, Qt.SortOrder.AscendingOrder),
-    ("Name A–Z", CollectionModel.NAME, Qt.SortOrder.AscendingOrder),
-    ("Name Z–A", CollectionModel.NAME, Qt.SortOrder.DescendingOrder),
-    ("Franchise A–Z", CollectionModel.FRANCHISE, Qt.SortOrder.AscendingOrder),
-    ("Franchise Z–A", CollectionModel.FRANCHISE, Qt.SortOrder.DescendingOrder),
-    ("Note A–Z", CollectionModel.NOTE, Qt.SortOrder.AscendingOrder),
-    ("Note Z–A", CollectionModel.NOTE, Qt.SortOrder.DescendingOrder),
-    ("Shop links A–Z", CollectionModel.SHOPS, Qt.SortOrder.AscendingOrder),
-    ("Shop links Z–A", CollectionModel.SHOPS, Qt.SortOrder.DescendingOrder),
+    *(
+        (f"{CollectionModel.HEADERS[column]} {direction}", column, order)
+        for column in (CollectionModel.NAME, CollectionModel.FRANCHISE, CollectionModel.NOTE)
+        for direction, order in (("A–Z", Qt.SortOrder.AscendingOrder),
+                                 ("Z–A", Qt.SortOrder.DescendingOrder))
+    ),
 )
 
 
@@ -369,8 +368,9 @@ class CollectionView(QDialog):
         search_row.addWidget(sort_label)
         search_row.addWidget(self.sort_combo)
         layout = QVBoxLayout(self)
-        layout.addLayout(search_row)
+        # At the top, like in the taught-figures window.
         layout.addWidget(self.read_only_label)
+        layout.addLayout(search_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_label, 1)
@@ -456,6 +456,8 @@ class CollectionView(QDialog):
                 self.sort_combo.setCurrentIndex(choice)
                 self.sort_combo.blockSignals(False)
                 return
+        # A header without a choice (the shop links): keep the order the box shows.
+        self._on_sort_choice(self.sort_combo.currentIndex())
 
     def _update_buttons(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap, QShowEvent
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPalette, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -78,7 +78,7 @@ def _icon(data: bytes | None) -> QIcon:
     return QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
 
 
-class _FitWidthDelegate(QStyledItemDelegate):
+class FitWidthDelegate(QStyledItemDelegate):
     """Keeps list rows no wider than the list, so a long name ends in "…" (the full name
     is in the tooltip) instead of widening the list behind a horizontal scroll bar."""
 
@@ -120,7 +120,7 @@ class LibraryDialog(QDialog):
         self.figure_list = QListWidget()
         self.figure_list.setAccessibleName("Taught figures")
         self.figure_list.setIconSize(QSize(THUMB * 2 // 3, THUMB * 2 // 3))
-        self.figure_list.setItemDelegate(_FitWidthDelegate(self.figure_list))
+        self.figure_list.setItemDelegate(FitWidthDelegate(self.figure_list))
         self.figure_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.figure_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.figure_list.setResizeMode(QListView.ResizeMode.Adjust)
@@ -135,6 +135,14 @@ class LibraryDialog(QDialog):
         for edit in (self.name_edit, self.franchise_edit):
             edit.textEdited.connect(lambda _t: self._update_buttons())
             edit.returnPressed.connect(self.save_edits)
+            if self._read_only:
+                # Read-only fields look the same as editable ones in most styles: give
+                # them the dialog's background, so they do not invite typing.
+                palette = edit.palette()
+                palette.setColor(QPalette.ColorRole.Base,
+                                 palette.color(QPalette.ColorRole.Window))
+                edit.setPalette(palette)
+                edit.setToolTip("This library can only be read: names cannot be changed.")
         self.save_button = QPushButton("&Save changes")
         self.save_button.setAccessibleName("Save name and franchise")
         self.save_button.clicked.connect(self.save_edits)

@@ -2,7 +2,8 @@
 
 The user gives a name, an optional franchise and one or more photos (files, drops, or a
 crop handed in by the correction flow). Photos are checked and thumbnailed on a worker
-thread; unreadable ones are listed with the reason and left out. The dialog only
+thread; unreadable and blank ones are listed with the reason and left out (a blank one
+is kept, with a warning, when whole photos are taught). The dialog only
 collects the request; the caller does the embedding and storing off the GUI thread.
 """
 
@@ -24,7 +25,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPaintEvent,
-    QPalette,
     QPixmap,
 )
 from PySide6.QtWidgets import (
@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fmf_desktop._qt.library_dialog import FitWidthDelegate
 from fmf_desktop._qt.secondary_text import mark_secondary, secondary_color
 from fmf_desktop._qt.workers import JobRunner
 from fmf_desktop.results import Candidate, CharacterInfo
@@ -52,6 +53,16 @@ from fmf_desktop.wording import count_noun
 
 THUMB = 96
 PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff);;All files (*)"
+ERROR_COLOR = "#b71c1c"
+#: Dark amber: a warning (the user may go on) looks different from an error, and still
+#: reads at 5.2:1 on the dialog's background.
+WARNING_COLOR = "#8a5a00"
+BLANK_PHOTO = "the photo is blank (one flat colour)"
+# An item's data: the file path (None for crops), the crop's pixels, and whether the
+# photo is blank.
+PATH_ROLE = Qt.ItemDataRole.UserRole
+CROP_ROLE = Qt.ItemDataRole.UserRole + 1
+BLANK_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 @dataclass(frozen=True)
@@ -75,10 +86,20 @@ def _icon_from_rgb(rgb: np.ndarray) -> QIcon:
         Qt.TransformationMode.SmoothTransformation))
 
 
-def _load_thumbnail(path: str) -> np.ndarray:
-    from fmf_desktop.imaging import load_image
+@dataclass(frozen=True)
+class _CheckedPhoto:
+    thumbnail: np.ndarray
+    blank: bool  # one flat colour: nothing in it to teach
 
-    return load_image(path, max_side=THUMB * 2).rgb
+
+def _check_photo(path: str) -> _CheckedPhoto:
+    """Decode ``path`` small and look at it (on a worker thread). Errors name the file,
+    not its full path, like the main window does."""
+    from fmf_desktop.imaging import load_image
+    from fmf_desktop.vision import looks_blank
+
+    rgb = load_image(path, name=Path(path).name, max_side=THUMB * 2).rgb
+    return _CheckedPhoto(rgb, looks_blank(rgb))
 
 
 class _PhotoList(QListWidget):
@@ -136,15 +157,29 @@ class TeachDialog(QDialog):
 
         self.suggestion_list = QListWidget()
         self.suggestion_list.setAccessibleName("Suggested characters")
+        # A long name is cut short with "…" in its middle, so the score at the end stays
+        # in view (the full text is the tooltip), instead of a horizontal scroll bar.
+        self.suggestion_list.setItemDelegate(FitWidthDelegate(self.suggestion_list))
+        self.suggestion_list.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.suggestion_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.suggestion_list.setResizeMode(QListView.ResizeMode.Adjust)
         for cand in suggestions:
             text = f"{cand.name}  —  {cand.franchise}" if cand.franchise else cand.name
             item = QListWidgetItem(f"{text}   ({round(cand.score * 100)}%)")
+            item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole, cand.character)
             self.suggestion_list.addItem(item)
         # Selection, not "current item": the list gets a current item just by receiving
         # focus, which must not overwrite a name the user already typed.
         self.suggestion_list.itemSelectionChanged.connect(self._on_suggestion)
         self.suggestion_list.setMaximumHeight(em * 7)
+        if suggestions:
+            # Every suggestion in view (there are five at most): the dialog grows for a
+            # warning instead of squeezing the list behind a scroll bar.
+            rows = self.suggestion_list.sizeHintForRow(0) * len(suggestions)
+            self.suggestion_list.setMinimumHeight(
+                min(em * 7, rows + 2 * self.suggestion_list.frameWidth()))
 
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Figure name")
@@ -169,6 +204,10 @@ class TeachDialog(QDialog):
         self.photo_list.setViewMode(QListView.ViewMode.IconMode)
         self.photo_list.setIconSize(QSize(THUMB, THUMB))
         self.photo_list.setGridSize(QSize(THUMB + em * 2, THUMB + em * 2))
+        # One row of thumbnails with captions always shows: messages under the list
+        # make the dialog taller instead of hiding the photos behind a scroll bar.
+        self.photo_list.setMinimumHeight(THUMB + em * 2 + 2 * self.photo_list.frameWidth()
+                                         + em // 2)
         self.photo_list.setResizeMode(QListView.ResizeMode.Adjust)
         self.photo_list.setMovement(QListView.Movement.Static)
         self.photo_list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
@@ -207,7 +246,7 @@ class TeachDialog(QDialog):
             "the figurine's face in each.")
         self.problem_label = QLabel()
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet("color: #b71c1c;")
+        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.problem_label.setAccessibleDescription("Problems with photos")
         self.problem_label.hide()
         # Correcting one figurine of a shelf photo: "use each whole photo" would teach
@@ -215,15 +254,19 @@ class TeachDialog(QDialog):
         # find, e.g. a hand), but said plainly next to the swapped preview.
         self._figurines_in_photo = figurines_in_photo
         self.whole_photo_warning = QLabel(
-            f"This photo shows {count_noun(figurines_in_photo, 'figurine')}: with this "
-            "option the whole photo, all of them, is taught as this one figure. Leave it "
-            "off to teach only the figurine you are correcting.")
+            f"This photo shows {count_noun(figurines_in_photo, 'figurine')}. With this "
+            f"option the whole photo, all {figurines_in_photo} of them, is taught as this "
+            "one figure. Untick it to teach only the figurine you are correcting.")
         self.whole_photo_warning.setWordWrap(True)
         self.whole_photo_warning.setAccessibleDescription("Warning")
-        warning_palette = self.whole_photo_warning.palette()
-        warning_palette.setColor(QPalette.ColorRole.WindowText, Qt.GlobalColor.darkRed)
-        self.whole_photo_warning.setPalette(warning_palette)
+        self.whole_photo_warning.setStyleSheet(f"color: {WARNING_COLOR};")
         self.whole_photo_warning.hide()
+        # Blank photos kept because the whole photo is asked for: taught, but said.
+        self.blank_warning = QLabel()
+        self.blank_warning.setWordWrap(True)
+        self.blank_warning.setAccessibleDescription("Warning")
+        self.blank_warning.setStyleSheet(f"color: {WARNING_COLOR};")
+        self.blank_warning.hide()
         self.hint_label = QLabel()
         self.hint_label.setAccessibleDescription("What happens next")
         mark_secondary(self.hint_label)
@@ -247,6 +290,7 @@ class TeachDialog(QDialog):
         layout.addLayout(photo_buttons)
         layout.addWidget(self.whole_image)
         layout.addWidget(self.whole_photo_warning)
+        layout.addWidget(self.blank_warning)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.buttons)
@@ -269,6 +313,7 @@ class TeachDialog(QDialog):
         self._whole_photo = whole_photo
         self._corrected_item = self.photo_list.item(0) if correcting and crops else None
         self.whole_image.toggled.connect(self._show_what_is_taught)
+        self.whole_image.toggled.connect(self._on_whole_image)
         self._update_state()
         self.name_edit.setFocus()
 
@@ -279,7 +324,7 @@ class TeachDialog(QDialog):
 
     def add_photos(self, paths: Sequence[str]) -> None:
         """Queue files; each is checked on a worker and shown as a thumbnail."""
-        existing = {self.photo_list.item(i).data(Qt.ItemDataRole.UserRole)
+        existing = {self.photo_list.item(i).data(PATH_ROLE)
                     for i in range(self.photo_list.count())}
         for path in paths:
             path = str(path)
@@ -287,18 +332,18 @@ class TeachDialog(QDialog):
                 continue
             existing.add(path)
             item = QListWidgetItem(Path(path).name + "\n(loading…)")
-            item.setData(Qt.ItemDataRole.UserRole, path)
+            item.setData(PATH_ROLE, path)
             item.setToolTip(path)
             self.photo_list.addItem(item)
             self._pending += 1
-            self._runner.submit(path, lambda p=path: _load_thumbnail(p), self._on_thumb,
+            self._runner.submit(path, lambda p=path: _check_photo(p), self._on_thumb,
                                 self._on_thumb_failed)
         self._update_state()
 
     def add_crop(self, rgb: np.ndarray, label: str) -> None:
         item = QListWidgetItem(_icon_from_rgb(rgb), label)
-        item.setData(Qt.ItemDataRole.UserRole, None)
-        item.setData(Qt.ItemDataRole.UserRole + 1, rgb)
+        item.setData(PATH_ROLE, None)
+        item.setData(CROP_ROLE, rgb)
         self.photo_list.addItem(item)
         self._update_state()
 
@@ -306,10 +351,11 @@ class TeachDialog(QDialog):
         item = self._corrected_item
         if item is None or self._whole_photo is None or self.photo_list.row(item) < 0:
             return  # nothing to swap, or the user removed that picture
-        rgb = self._whole_photo if whole else item.data(Qt.ItemDataRole.UserRole + 1)
+        rgb = self._whole_photo if whole else item.data(CROP_ROLE)
         item.setIcon(_icon_from_rgb(rgb))
         item.setText("whole photo" if whole else "this crop")
         self.whole_photo_warning.setVisible(whole and self._figurines_in_photo > 1)
+        self._grow_to_fit()
 
     def capture_frame(self) -> None:
         frame = self._capture() if self._capture is not None else None
@@ -322,16 +368,25 @@ class TeachDialog(QDialog):
     def _find(self, path: str) -> QListWidgetItem | None:
         for i in range(self.photo_list.count()):
             item = self.photo_list.item(i)
-            if item.data(Qt.ItemDataRole.UserRole) == path:
+            if item.data(PATH_ROLE) == path:
                 return item
         return None
 
-    def _on_thumb(self, path: Any, rgb: np.ndarray) -> None:
+    def _on_thumb(self, path: Any, checked: _CheckedPhoto) -> None:
         self._pending -= 1
-        item = self._find(str(path))
-        if item is not None:
-            item.setIcon(_icon_from_rgb(rgb))
-            item.setText(Path(str(path)).name)
+        path = str(path)
+        item = self._find(path)
+        if item is not None and checked.blank and not self.whole_image.isChecked():
+            # Teaching would find no figurine in it and leave it out afterwards: say so
+            # now, like for a file that cannot be read.
+            self.photo_list.takeItem(self.photo_list.row(item))
+            self._show_problems([f"Not added: {Path(path).name}: {BLANK_PHOTO}."],
+                                [f"Not added: {path}: {BLANK_PHOTO}."])
+        elif item is not None:
+            item.setIcon(_icon_from_rgb(checked.thumbnail))
+            item.setText(Path(path).name)
+            item.setData(BLANK_ROLE, checked.blank)
+            self._show_blank_warning()
         self._update_state()
 
     def _on_thumb_failed(self, path: Any, message: str) -> None:
@@ -339,13 +394,67 @@ class TeachDialog(QDialog):
         item = self._find(str(path))
         if item is not None:
             self.photo_list.takeItem(self.photo_list.row(item))
-        self._show_problems([f"Not added: {message}"])
+        name = Path(str(path)).name
+        # The message names the file; the tooltip says where it is.
+        detail = (f"{path}{message[len(name):]}" if message.startswith(name)
+                  else f"{path}: {message}")
+        self._show_problems([f"Not added: {message}"], [f"Not added: {detail}"])
         self._update_state()
 
-    def _show_problems(self, lines: list[str]) -> None:
+    def _on_whole_image(self, whole: bool) -> None:
+        """Blank photos are only taught as whole photos: unticking leaves them out."""
+        if not whole:
+            blank = [self.photo_list.item(i) for i in range(self.photo_list.count())
+                     if self.photo_list.item(i).data(BLANK_ROLE)]
+            for item in blank:
+                self.photo_list.takeItem(self.photo_list.row(item))
+            paths = [str(item.data(PATH_ROLE)) for item in blank]
+            if paths:
+                self._show_problems(
+                    [f"Left out: {Path(p).name}: {BLANK_PHOTO}." for p in paths],
+                    [f"Left out: {p}: {BLANK_PHOTO}." for p in paths])
+        self._show_blank_warning()
+        self._update_state()
+
+    def _show_blank_warning(self) -> None:
+        names = [Path(str(self.photo_list.item(i).data(PATH_ROLE))).name
+                 for i in range(self.photo_list.count())
+                 if self.photo_list.item(i).data(BLANK_ROLE)]
+        if len(names) == 1:
+            self.blank_warning.setText(
+                f"{names[0]}: {BLANK_PHOTO}. It is taught as it is, because the photos are "
+                "said to show only the figure.")
+        elif names:
+            self.blank_warning.setText(
+                f"{', '.join(names)}: these photos are blank (one flat colour). They are "
+                "taught as they are, because the photos are said to show only the figure.")
+        self.blank_warning.setVisible(bool(names))
+        self._grow_to_fit()
+
+    def _show_problems(self, lines: list[str], details: list[str] | None = None) -> None:
+        """``lines`` name files by their names; ``details``, in the tooltip, by path."""
         old = self.problem_label.text()
         self.problem_label.setText("\n".join(([old] if old else []) + lines))
+        old_tip = self.problem_label.toolTip()
+        self.problem_label.setToolTip(
+            "\n".join(([old_tip] if old_tip else []) + (details or lines)))
         self.problem_label.show()
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        """Taller when a message appears, so the photos stay in view: the layout alone
+        squeezes the photo list under its buttons, because a wrapped label's height
+        depends on the width and does not count towards the dialog's minimum size."""
+        layout = self.layout()
+        margins = layout.contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        items = [layout.itemAt(i) for i in range(layout.count())]
+        heights = [item.heightForWidth(width) if item.hasHeightForWidth()
+                   else item.minimumSize().height() for item in items if not item.isEmpty()]
+        needed = (sum(heights) + layout.spacing() * (len(heights) - 1)
+                  + margins.top() + margins.bottom())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def remove_selected(self) -> None:
         for item in self.photo_list.selectedItems():
@@ -353,6 +462,7 @@ class TeachDialog(QDialog):
         corrected = self._corrected_item
         if corrected is not None and self.photo_list.row(corrected) < 0:
             self.whole_photo_warning.hide()  # the shelf photo is no longer taught
+        self._show_blank_warning()
         self._update_state()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
@@ -395,11 +505,11 @@ class TeachDialog(QDialog):
         photos, crops = [], []
         for i in range(self.photo_list.count()):
             item = self.photo_list.item(i)
-            path = item.data(Qt.ItemDataRole.UserRole)
+            path = item.data(PATH_ROLE)
             if path:
                 photos.append(str(path))
             else:
-                crops.append(item.data(Qt.ItemDataRole.UserRole + 1))
+                crops.append(item.data(CROP_ROLE))
         name = " ".join(self.name_edit.text().split())
         picked = self._picked if self._picked is not None and self._picked.name == name else None
         return TeachRequest(name, " ".join(self.franchise_edit.text().split()), tuple(photos),

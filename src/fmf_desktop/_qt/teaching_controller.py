@@ -35,6 +35,31 @@ if TYPE_CHECKING:
     from fmf_desktop._qt.teach_dialog import TeachDialog, TeachRequest
 
 UNAVAILABLE = "Recognition still works with the bundled characters."
+RESTART_HINT = "make the folder writable and restart the app"
+# Why an action is off (tooltip), and what refusing it says.
+LIBRARY_READ_ONLY_TIP = ("Your taught figures are read-only: to teach or correct, "
+                         f"{RESTART_HINT}.")
+COLLECTION_READ_ONLY_TIP = ("Your collection is read-only: to add figurines, "
+                            f"{RESTART_HINT}.")
+
+
+def read_only_message(library: Path | None, collection: Path | None) -> str:
+    """The startup notice for stores opened read-only (their paths; None: writable):
+    what still works, what does not, and how to fix it."""
+    folders = sorted({str(p.parent) for p in (library, collection) if p is not None})
+    where = " and ".join(folders)
+    if library is not None and collection is not None:
+        return (f"Your taught figures and collection are read-only: {where} cannot be "
+                "written to. Recognition, browsing and export still work; teaching, "
+                "correcting, adding to the collection and notes are off. To change them, "
+                f"{RESTART_HINT}.")
+    if library is not None:
+        return (f"Your taught figures are read-only: {where} cannot be written to. They "
+                "are still recognised, and browsing and export work; teaching and "
+                f"correcting are off. To teach again, {RESTART_HINT}.")
+    return (f"Your collection is read-only: {where} cannot be written to. Browsing and "
+            "CSV export still work; adding figurines, deleting and notes are off. To "
+            f"change it, {RESTART_HINT}.")
 
 
 def _user_message(message: str) -> str:
@@ -94,8 +119,17 @@ class TeachingController(QObject):
         except CollectionError as exc:
             self.collection_error = str(exc)
         problems = [m for m in (self.library_error, self.collection_error) if m]
+        read_only = [store.path if store is not None and store.read_only else None
+                     for store in (self.library, self.collection)]
+        # Said once at startup (and not only when a change fails): the bar holds one
+        # warning, so an error and a read-only note share it.
+        note = read_only_message(*read_only) if any(read_only) else ""
         if problems:
-            self.window.message_bar.show_message("\n".join(problems + [UNAVAILABLE]), "error")
+            self.window.message_bar.show_message(
+                "\n".join(problems + [UNAVAILABLE] + ([note] if note else [])), "error")
+        elif note:
+            # A lasting problem: the bar calls it a "Warning:".
+            self.window.message_bar.show_message(note, "error")
 
         self._make_actions()
         self.result_actions = ResultActions()
@@ -161,7 +195,17 @@ class TeachingController(QObject):
         else:
             bar.addMenu(menu)
         self.menu = menu
-        self.teach_action.setEnabled(self.library is not None)
+        # A store that cannot be changed stays so until the app restarts: the actions
+        # that would change it are off for the session, and say why.
+        menu.setToolTipsVisible(True)
+        library_off, collection_off = self._library_off(), self._collection_off()
+        for action, off in ((self.teach_action, library_off),
+                            (self.correct_action, library_off),
+                            (self.add_action, collection_off)):
+            if off:
+                action.setToolTip(off)
+                action.setStatusTip(off)
+        self.teach_action.setEnabled(not library_off)
         self.library_action.setEnabled(self.library is not None)
         self.collection_action.setEnabled(self.collection is not None)
 
@@ -187,23 +231,38 @@ class TeachingController(QObject):
         index = min(max(item.selected, 0), len(item.result.figurines) - 1)
         return item, item.result.figurines[index]
 
+    def _library_off(self) -> str:
+        """Why teaching and correcting are off ("" when they are on)."""
+        if self.library is None:
+            return self.library_error or "The figure library is not available."
+        return LIBRARY_READ_ONLY_TIP if self.library.read_only else ""
+
+    def _collection_off(self) -> str:
+        """Why adding to the collection is off ("" when it is on)."""
+        if self.collection is None:
+            return self.collection_error or "The collection is not available."
+        return COLLECTION_READ_ONLY_TIP if self.collection.read_only else ""
+
     def refresh(self) -> None:
         found = self.selected_figurine()
         fig = found[1] if found else None
+        library_off, collection_off = self._library_off(), self._collection_off()
         self.result_actions.set_figurine(
-            fig,
-            library_error=self.library_error if self.library is None else "",
-            collection_error=self.collection_error if self.collection is None else "",
-        )
-        self.correct_action.setEnabled(fig is not None and self.library is not None)
+            fig, library_error=library_off, collection_error=collection_off)
+        self.correct_action.setEnabled(fig is not None and not library_off)
         self.add_action.setEnabled(fig is not None and fig.best is not None
-                                   and self.collection is not None)
+                                   and not collection_off)
 
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 6000)
 
     def _error(self, text: str) -> None:
         self.window.message_bar.show_message(_user_message(text), "error")
+
+    def _refuse(self, why: str) -> None:
+        """An action that is off was asked for anyway (its shortcut raced, or code called
+        it): about this attempt only, so the startup warning comes back after it."""
+        self.window.message_bar.show_message(why, "error", transient=True)
 
     # -- matcher -----------------------------------------------------------------------------
     def _on_model_state(self, state: str, _message: str) -> None:
@@ -272,8 +331,8 @@ class TeachingController(QObject):
 
     # -- teaching ----------------------------------------------------------------------------
     def open_teach_dialog(self) -> TeachDialog | None:
-        if self.library is None:
-            self._error(self.library_error or "The figure library is not available.")
+        if self._library_off():
+            self._refuse(self._library_off())
             return None
         from fmf_desktop._qt.teach_dialog import TeachDialog
 
@@ -286,7 +345,7 @@ class TeachingController(QObject):
 
     def correct_current(self) -> TeachDialog | None:
         found = self.selected_figurine()
-        if found is None or self.library is None:
+        if found is None or self._library_off():
             return None
         item, fig = found
         if item.loaded is None:
@@ -429,9 +488,9 @@ class TeachingController(QObject):
     # -- collection --------------------------------------------------------------------------
     def add_current_to_collection(self) -> bool:
         found = self.selected_figurine()
-        if found is None or self.collection is None:
-            if self.collection is None:
-                self._error(self.collection_error or "The collection is not available.")
+        if found is None or self._collection_off():
+            if self._collection_off():
+                self._refuse(self._collection_off())
             return False
         item, fig = found
         panel = self.window.results_panel

@@ -192,10 +192,10 @@ class VideoFileSource(FrameSource):
         if not ok or first is None:
             cap.release()
             hint = "" if has_ffmpeg() else (
-                " (this build reads Motion-JPEG .avi clips only; convert others with "
-                "`ffmpeg -i CLIP -c:v mjpeg -q:v 3 clip.avi`)")
-            raise SourceError(f"Cannot read {self.path.name}: not a video OpenCV can "
-                              f"decode{hint}", "unreadable")
+                " This build plays Motion-JPEG .avi clips only; convert others with "
+                "`ffmpeg -i CLIP -c:v mjpeg -q:v 3 clip.avi`.")
+            raise SourceError(f"{self.path.name} cannot be played: it is not a video this "
+                              f"app can read, or it is damaged.{hint}", "unreadable")
         count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         if count <= 1 and _is_still_image(self.path):
             # FFmpeg happily plays a JPEG as a one-frame video: the user meant the photo
