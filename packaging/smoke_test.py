@@ -18,7 +18,9 @@ Python the app is installed in: the unfrozen app's answer is the reference. Chec
    (Linux, ``unshare``), or with every connection attempt watched (elsewhere);
 7. settings and data land in the per-user folder of a fresh home, and nothing in the
    install folder changes;
-8. a shop link's browser gets the user's LD_LIBRARY_PATH, not the bundle's (Linux).
+8. a shop link's browser gets the user's LD_LIBRARY_PATH, not the bundle's (Linux);
+9. Qt's X11 platform plugin finds the xcb helper libraries it needs inside the bundle
+   (Linux): many desktops lack them, and without them the window never opens there.
 
 Prints one line per check and a final ``N passed, N failed`` line; exits 1 on failure.
 """
@@ -412,6 +414,41 @@ def check_browser_env(r: Runner) -> str:
     return f"app has {app_value!r}; browser gets {user_value!r}, or nothing when unset"
 
 
+#: Libraries Qt's X11 platform plugin (libqxcb) needs that many desktops do not have
+#: (Qt's Linux requirements list them): the bundle must carry them. The core X11/xcb
+#: libraries every X11 desktop has are left to the system.
+X11_HELPER_LIBRARIES = ("libxcb-cursor.", "libxcb-icccm.", "libxcb-keysyms.", "libxcb-image.",
+                        "libxcb-render-util.", "libxcb-util.")
+
+
+def check_x11_libraries(r: Runner) -> str:
+    if not sys.platform.startswith("linux"):
+        raise Skip("X11 is Linux only")
+    if shutil.which("ldd") is None:
+        raise Skip("no ldd on this machine")
+    bundle = r.executable.parent / "_internal"
+    plugins = sorted(bundle.rglob("libqxcb.so")) + sorted(bundle.rglob("libQt6XcbQpa.so*"))
+    if not plugins:
+        raise AssertionError(f"no X11 platform plugin (libqxcb.so) under {bundle}")
+    # The frozen app's loader searches the bundle first, as LD_LIBRARY_PATH does here.
+    env = {**os.environ, "LD_LIBRARY_PATH": str(bundle)}
+    found: dict[str, str] = {}
+    for plugin in plugins:
+        out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, env=env,
+                             check=False).stdout
+        for line in out.splitlines():
+            name, _, where = line.strip().partition(" => ")
+            if name.startswith(X11_HELPER_LIBRARIES):
+                found[name] = where.split(" (")[0]
+    outside = {name: where for name, where in found.items()
+               if not where.startswith(str(bundle))}
+    if outside or not found:
+        raise AssertionError(
+            f"X11 helper libraries not in the bundle (install them on the build machine so "
+            f"PyInstaller collects them): {outside or 'none of ' + str(X11_HELPER_LIBRARIES)}")
+    return f"{len(found)} bundled: {', '.join(sorted(found))}"
+
+
 def run_checks(executable: Path, only: Sequence[str] = ()) -> list[Outcome]:
     root = install_root(executable)
     offline = network_isolation_prefix()
@@ -430,6 +467,7 @@ def run_checks(executable: Path, only: Sequence[str] = ()) -> list[Outcome]:
             ("opencv linear algebra", lambda: check_lapack(runner)),
             ("qt text services", lambda: check_qt_text(runner)),
             ("browser gets user's LD_LIBRARY_PATH", lambda: check_browser_env(runner)),
+            ("x11 libraries bundled", lambda: check_x11_libraries(runner)),
             ("no network needed", lambda: check_offline(runner)),
             ("data in per-user folder", lambda: check_user_data(runner, root, before)),
         ]
