@@ -189,7 +189,7 @@ def test_top_matches_are_a_radio_group_that_shows_focus(scripted_window, tmp_pat
     qtbot.waitUntil(rows[0].hasFocus)
     assert rows[0].grab().toImage() != unfocused  # the focus is drawn
     qtbot.keyClick(rows[0], Qt.Key.Key_Down)  # arrow keys choose, like any radio group
-    assert rows[1].hasFocus() and rows[1].is_checked() and not rows[0].is_checked()
+    assert rows[1].hasFocus() and rows[1].isChecked() and not rows[0].isChecked()
     assert window.results_panel.chosen_candidate is rows[1].candidate
     assert QAccessible.queryAccessibleInterface(rows[1]).state().checked
     # The bar's value is the percentage, as shown: not 310 for 31%.

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from tests.support.gui_helpers import (  # noqa: F401 - fixtures
@@ -18,8 +19,11 @@ from tests.support.gui_helpers import (  # noqa: F401 - fixtures
     screenshot,
     wait_for_result,
 )
+from tests.test_gui_palette import app_palette, coloured_text, unreadable
 
-LONG_NAME = "Owen Grady (Jurassic World, raptor trainer outfit)"
+# Wider than the results panel even in a 1280 px window.
+LONG_NAME = ("Owen Grady (Jurassic World, raptor trainer outfit, Amber Collection 2018 "
+             "exclusive variant)")
 LONG_FRANCHISE = "Jurassic World: Fallen Kingdom collector's edition"
 
 
@@ -64,8 +68,9 @@ def test_results_panel_fits_with_a_long_name(qtbot, gui_settings, size, artifact
     assert f"4. {LONG_NAME}" in names
     assert cut_off_widgets(panel) == []
     long_row = panel.rows[names.index(f"4. {LONG_NAME}")]
-    if long_row.name_label.is_elided():
-        assert long_row.name_label.text().endswith("…")
+    # Too long for the panel at either size: it ends in "…" rather than widening it.
+    shown = long_row.name_label.text()
+    assert shown.endswith("…") and f"4. {LONG_NAME}".startswith(shown[:-1]), shown
     assert LONG_NAME in long_row.toolTip()
     screenshot(window, artifacts_dir / f"gui_layout_long_name_{size[0]}x{size[1]}.png")
 
@@ -78,38 +83,26 @@ def test_results_panel_fits_with_a_long_name(qtbot, gui_settings, size, artifact
     window.session.wait_idle(20000)
 
 
-def _luminance(color) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    return (0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF())
-            + 0.0722 * channel(color.blueF()))
-
-
-def contrast(a, b) -> float:
-    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def test_grey_secondary_text_is_still_readable(qtbot):
-    """Franchise names and hint lines are grey, not disabled-grey: readable (WCAG 4.5:1)."""
-    from PySide6.QtGui import QPalette
-
-    from fmf_desktop._qt.candidate_row import CandidateRow
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_coloured_and_grey_text_is_readable(qtbot, theme):
+    """Franchise names and hint lines are grey, not disabled-grey; errors, warnings, the
+    notice bar (its close button too) and "Not sure" are coloured: all readable (WCAG
+    4.5:1) on a light theme and on a dark one."""
     from fmf_desktop._qt.empty_state import EmptyState
     from fmf_desktop._qt.error_view import ErrorView
 
-    recognizer = ScriptedRecognizer()
-    row = CandidateRow(1, recognizer._top(0, 0.9)[0])
-    empty, error = EmptyState(), ErrorView()
-    for widget in (row, empty, error):
-        qtbot.addWidget(widget)
-    for label in (row.franchise_label, empty.privacy, error.hint):
-        palette = label.palette()
-        text = palette.color(QPalette.ColorRole.WindowText)
-        back = palette.color(QPalette.ColorRole.Window)
-        assert label.isEnabled(), "greyed by colour, not by disabling it"
-        assert text != QApplication.palette().color(QPalette.ColorRole.WindowText)
-        assert contrast(text, back) >= 4.5, (label.text(), text.name(), back.name())
+    with app_palette(theme) as palette:
+        shown, _windows = coloured_text(qtbot)
+        empty, error = EmptyState(), ErrorView()
+        for widget in (empty, error):
+            qtbot.addWidget(widget)
+            widget.show()
+        shown |= {"privacy note": (empty.privacy, None), "error hint": (error.hint, None)}
+        for label in (shown["franchise"][0], empty.privacy, error.hint):
+            assert label.isEnabled(), "greyed by colour, not by disabling it"
+            grey = label.palette().color(QPalette.ColorRole.WindowText)
+            assert grey != palette.color(QPalette.ColorRole.WindowText)
+        assert unreadable(shown) == {}
 
 
 def _shown_row(qtbot, rank: int, width: int, franchise: str = "hololive English"):

@@ -21,6 +21,7 @@ from tests.support.gui_helpers import (  # noqa: F401 - fixtures
     open_window,
     screenshot,
 )
+from tests.test_gui_palette import app_palette
 
 WAIT_MS = 20000
 
@@ -164,12 +165,16 @@ def test_a_read_only_library_says_so_and_offers_no_changes(qtbot, library, monke
     assert not dialog.import_button.isEnabled() and not dialog.teach_button.isEnabled()
     assert dialog.export_button.isEnabled()
     # The name fields cannot be typed in, and do not look as if they could: they have
-    # the window's background, not an input field's.
-    window_color = dialog.palette().color(QPalette.ColorRole.Window)
+    # the window's background, not an input field's; after a switch to a dark theme
+    # too (not a pale field left in a dark window).
     for edit in (dialog.name_edit, dialog.franchise_edit):
         assert edit.isReadOnly()
-        assert edit.palette().color(QPalette.ColorRole.Base) == window_color
         assert "only be read" in edit.toolTip()
+    for theme in ("light", "dark"):
+        with app_palette(theme):
+            window_color = dialog.palette().color(QPalette.ColorRole.Window)
+            for edit in (dialog.name_edit, dialog.franchise_edit):
+                assert edit.palette().color(QPalette.ColorRole.Base) == window_color, theme
 
 
 def test_quitting_waits_for_a_running_export_before_closing_the_library(

@@ -438,19 +438,29 @@ def test_a_photo_with_no_figurines_shows_no_empty_figurine_list(qtbot):
     assert panel.figurine_list.isVisible() and panel.list_title.isVisible()
 
 
-def test_notices_name_their_kind_and_a_covered_warning_is_mentioned(qtbot):
-    """"Warning:" for what lasts, "Error:" for what the last action ran into, "Note:"
-    otherwise; the word and the text are one line of text, so they share a baseline; a
-    notice over a warning says there is another message under it."""
+def _shown_bar(qtbot):
     from fmf_desktop._qt.message_bar import MessageBar
 
     bar = MessageBar()
     qtbot.addWidget(bar)
     bar.resize(900, 60)
     bar.show()
+    return bar
+
+
+def _bar_text(bar) -> str:
+    """The notice as it reads on screen, kind word and waiting note included."""
+    return QTextDocumentFragment.fromHtml(bar.label.text()).toPlainText()
+
+
+def test_notices_name_their_kind_and_a_covered_warning_is_mentioned(qtbot):
+    """"Warning:" for what lasts, "Error:" for what the last action ran into, "Note:"
+    otherwise; the word and the text are one line of text, so they share a baseline; a
+    notice over a warning says there is another message under it."""
+    bar = _shown_bar(qtbot)
 
     def shown() -> str:
-        return QTextDocumentFragment.fromHtml(bar.label.text()).toPlainText()
+        return _bar_text(bar)
 
     bar.show_message("The library cannot be opened.", "error")
     assert shown() == "Warning: The library cannot be opened."
@@ -465,3 +475,28 @@ def test_notices_name_their_kind_and_a_covered_warning_is_mentioned(qtbot):
     bar.show_message("The clipboard holds no image.", "info", transient=True)
     assert shown() == "Note: The clipboard holds no image."  # nothing waits under it
     assert bar.findChildren(QLabel) == [bar.label]
+
+
+def test_a_second_warning_waits_under_the_first_instead_of_wiping_it(qtbot):
+    """The startup "read-only library" warning must survive a later "settings cannot be
+    saved" one: the newest shows, says how many wait under it, and closing it shows the
+    one before. A warning said again is not listed twice."""
+    bar = _shown_bar(qtbot)
+    read_only = "This library can only be read."
+    not_saved = "Your preferences cannot be saved."
+    bar.show_message(read_only, "error")
+    bar.show_message(not_saved, "error")
+    assert _bar_text(bar).startswith(f"Warning: {not_saved}")
+    assert "(1 more message: close this one to see it)" in _bar_text(bar)
+    bar.show_message(not_saved, "error")  # said again
+    assert "(1 more message" in _bar_text(bar)
+    bar.show_message("That is a web address.", "error", transient=True)
+    assert "(2 more messages: close this one to see the next)" in _bar_text(bar)
+    assert "2 more messages" in bar.spoken_text()
+
+    bar.close_button.click()
+    assert bar.text() == not_saved and "1 more message" in _bar_text(bar)
+    bar.close_button.click()
+    assert bar.text() == read_only and _bar_text(bar) == f"Warning: {read_only}"
+    bar.close_button.click()
+    assert bar.text() == "" and not bar.isVisible()

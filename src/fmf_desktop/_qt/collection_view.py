@@ -44,7 +44,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fmf_desktop._qt.delete_key import add_delete_key
 from fmf_desktop._qt.secondary_text import mark_secondary
+from fmf_desktop._qt.status_color import mark_status
 from fmf_desktop.collection import Collection, CollectionError, CollectionItem
 from fmf_desktop.wording import count_noun
 
@@ -321,7 +323,7 @@ class CollectionView(QDialog):
         mark_secondary(self.no_match_label)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b71c1c;")
+        mark_status(self.error_label, "error")
         self.error_label.setAccessibleDescription("Collection error")
         self.error_label.hide()
         self.read_only_label = QLabel(
@@ -348,11 +350,9 @@ class CollectionView(QDialog):
         # Return in the search field must not close the window either (Esc does).
         buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
 
-        self.delete_action = QAction("Delete", self)
-        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.delete_action.triggered.connect(self.delete_selected)
-        self.table.addAction(self.delete_action)
+        self.delete_action = add_delete_key(
+            self.table, "Delete", self.delete_selected,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find = QAction("Find", self)
         find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         find.triggered.connect(lambda: self.search.setFocus())

@@ -13,10 +13,11 @@ rename or a teach only decodes covers it has not seen.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPalette, QPixmap, QShowEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPalette, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -31,13 +32,15 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
+from fmf_desktop._qt.delete_key import add_delete_key
+from fmf_desktop._qt.elide import FitWidthDelegate
+from fmf_desktop._qt.palette_follow import follow_palette
 from fmf_desktop._qt.secondary_text import mark_secondary
+from fmf_desktop._qt.status_color import mark_status
 from fmf_desktop._qt.workers import JobRunner
 from fmf_desktop.library import ImportReport, Library, LibraryError, TaughtFigure
 from fmf_desktop.wording import count_noun
@@ -76,21 +79,6 @@ def _icon(data: bytes | None) -> QIcon:
     """An icon decoded here, on the GUI thread: for one figure's photos, not the list."""
     image = _scaled_cover(data or b"")
     return QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
-
-
-class FitWidthDelegate(QStyledItemDelegate):
-    """Keeps list rows no wider than the list, so a long name ends in "…" (the full name
-    is in the tooltip) instead of widening the list behind a horizontal scroll bar."""
-
-    def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802 - Qt override
-                 index: QModelIndex | QPersistentModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        view = self.parent()
-        if isinstance(view, QListView):
-            width = view.viewport().width() - 2 * view.spacing()
-            if width > 0:
-                size.setWidth(min(size.width(), width))
-        return size
 
 
 class LibraryDialog(QDialog):
@@ -138,10 +126,8 @@ class LibraryDialog(QDialog):
             if self._read_only:
                 # Read-only fields look the same as editable ones in most styles: give
                 # them the dialog's background, so they do not invite typing.
-                palette = edit.palette()
-                palette.setColor(QPalette.ColorRole.Base,
-                                 palette.color(QPalette.ColorRole.Window))
-                edit.setPalette(palette)
+                follow_palette(edit, lambda palette: {
+                    QPalette.ColorRole.Base: palette.color(QPalette.ColorRole.Window)})
                 edit.setToolTip("This library can only be read: names cannot be changed.")
         self.save_button = QPushButton("&Save changes")
         self.save_button.setAccessibleName("Save name and franchise")
@@ -170,9 +156,8 @@ class LibraryDialog(QDialog):
         self.remove_example_button.clicked.connect(self.remove_selected_examples)
         self.remove_example_button.setAutoDefault(False)
         # The Delete key in either list does what its button does, question included.
-        self._add_delete_key(self.figure_list, "Delete figure", self.delete_current_figure)
-        self._add_delete_key(self.example_list, "Remove photo",
-                             self.remove_selected_examples)
+        add_delete_key(self.figure_list, "Delete figure", self.delete_current_figure)
+        add_delete_key(self.example_list, "Remove photo", self.remove_selected_examples)
 
         form = QFormLayout()
         form.addRow("&Name:", self.name_edit)
@@ -240,13 +225,6 @@ class LibraryDialog(QDialog):
         self._splitter = splitter
         self.empty_label.hide()
         self._update_buttons()
-
-    def _add_delete_key(self, view: QWidget, text: str, slot) -> None:
-        action = QAction(text, view)
-        action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        action.triggered.connect(slot)
-        view.addAction(action)
 
     @property
     def _read_only(self) -> bool:
@@ -389,7 +367,7 @@ class LibraryDialog(QDialog):
         self.read_only_label.setVisible(not writable)
 
     def show_status(self, text: str, *, error: bool = False) -> None:
-        self.status_label.setStyleSheet("color: #b71c1c;" if error else "")
+        mark_status(self.status_label, "error" if error else None)
         self.status_label.setText(text)
 
     # -- changes ---------------------------------------------------------------------------
@@ -462,9 +440,8 @@ class LibraryDialog(QDialog):
             self.export_to(path)
 
     def export_to(self, path: str) -> None:
-        self._busy(True, "Exporting…")
-        self._runner.submit(path, lambda: self.library.export(path), self._on_exported,
-                            self._on_failed)
+        self._start(path, lambda: self.library.export(path), self._on_exported,
+                    "Exporting…")
 
     def import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import taught figures", "", EXPORT_FILTER)
@@ -472,32 +449,28 @@ class LibraryDialog(QDialog):
             self.import_from(path)
 
     def import_from(self, path: str) -> None:
-        self._busy(True, "Importing…")
-        self._runner.submit(path, lambda: self.library.import_file(path), self._on_imported,
-                            self._on_failed)
+        self._start(path, lambda: self.library.import_file(path), self._on_imported,
+                    "Importing…")
 
-    def _busy(self, busy: bool, text: str = "") -> None:
-        # The runner says whether a job is running; _update_buttons greys out the
-        # buttons that would start a second one.
-        for button in (self.import_button, self.export_button, self.teach_button):
-            button.setEnabled(not busy)
-        if not busy:
-            self._update_buttons()
-        if text:
-            self.show_status(text)
+    def _start(self, path: str, work: Callable[[], Any],
+               on_done: Callable[[Any, Any], None], status: str) -> None:
+        self._runner.submit(path, work, on_done, self._on_failed)
+        # The runner is busy now: the buttons that would start a second job grey out.
+        self._update_buttons()
+        self.show_status(status)
 
     def _on_exported(self, path: Any, count: int) -> None:
-        self._busy(False)
+        self._update_buttons()
         self.show_status(f"Exported {count_noun(count, 'figure')} to {path}.")
 
     def _on_imported(self, path: Any, report: ImportReport) -> None:
-        self._busy(False)
+        self._update_buttons()
         self.show_status(f"Imported {path}: {report.summary()}.")
         self.reload()
         self.changed.emit()
 
     def _on_failed(self, _path: Any, message: str) -> None:
-        self._busy(False)
+        self._update_buttons()
         # LibraryError messages are written for users; drop the class name workers add.
         self.show_status(message.removeprefix("LibraryError: "), error=True)
 

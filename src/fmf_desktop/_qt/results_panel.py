@@ -20,11 +20,8 @@ from fmf_desktop import shops as shop_data
 from fmf_desktop._qt.box_item import figurine_caption
 from fmf_desktop._qt.candidate_row import CandidateRow
 from fmf_desktop._qt.flow_layout import FlowLayout
+from fmf_desktop._qt.status_color import mark_status
 from fmf_desktop.results import Candidate, Figurine
-
-_STYLE = """
-#notSure { color: #e65100; }
-"""
 
 
 class ResultsPanel(QScrollArea):
@@ -42,7 +39,6 @@ class ResultsPanel(QScrollArea):
         # No sideways scrolling: everything inside wraps, elides or flows onto another row
         # so it fits the panel's width (a horizontal scroll bar would hide the cut instead).
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setStyleSheet(_STYLE)
         em = self.fontMetrics().height()
         self.setMinimumWidth(em * 16)
 
@@ -218,8 +214,8 @@ class ResultsPanel(QScrollArea):
         """Show shop links for the ``rank``-th (0-based) entry of the top-5."""
         if not 0 <= rank < len(self.rows):
             return
-        for i, row in enumerate(self.rows):
-            row.set_checked(i == rank)
+        # Checking one row unchecks the others: they are one radio group.
+        self.rows[rank].setChecked(True)
         self._candidate = self.rows[rank].candidate
         self._rebuild_shops()
 
@@ -242,9 +238,7 @@ class ResultsPanel(QScrollArea):
 
     def _set_heading(self, heading: str, sub: str, text: str, *, unsure: bool) -> None:
         self.heading.setText(heading)
-        self.heading.setObjectName("notSure" if unsure else "")
-        self.heading.style().unpolish(self.heading)
-        self.heading.style().polish(self.heading)
+        mark_status(self.heading, "not-sure" if unsure else None)
         self.subheading.setText(sub)
         self.subheading.setVisible(bool(sub))
         self.explanation.setText(text)

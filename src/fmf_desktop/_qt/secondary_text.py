@@ -4,13 +4,16 @@ Disabling a label greys it with the style's disabled colour, which is meant to s
 available" and is too faint to read comfortably (about 2:1 against the window in
 Fusion). Secondary text instead gets the text colour mixed part way towards the
 background, which stays above the 4.5:1 contrast WCAG asks of body text in light and
-dark palettes alike.
+dark palettes alike. The colour follows the palette: it is worked out again when the
+user switches between a light and a dark theme.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
+
+from fmf_desktop._qt.palette_follow import follow_palette
 
 # Share of the background in the mix: 0.35 gives about #5a5a5a on a light window (6:1)
 # and about #b0b0b0 on a dark one.
@@ -30,7 +33,6 @@ def secondary_color(palette: QPalette) -> QColor:
 
 def mark_secondary(widget: QWidget) -> QWidget:
     """Show ``widget``'s text in the secondary colour; returns it for chaining."""
-    palette = widget.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, secondary_color(palette))
-    widget.setPalette(palette)
+    follow_palette(widget, lambda palette: {
+        QPalette.ColorRole.WindowText: secondary_color(palette)})
     return widget

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from fmf_desktop import shops as shop_data
 from fmf_desktop._qt.secondary_text import mark_secondary
 from fmf_desktop._qt.settings import AppSettings, max_thread_count
+from fmf_desktop._qt.status_color import mark_status
 
 
 class SettingsDialog(QDialog):
@@ -61,7 +62,7 @@ class SettingsDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_selected_shop)
         self.remove_button.setAutoDefault(False)  # Return must not remove a shop
         self.shop_error = QLabel()
-        self.shop_error.setStyleSheet("color: #b71c1c;")
+        mark_status(self.shop_error, "error")
         self.shop_error.setWordWrap(True)
         self.shop_error.hide()
 

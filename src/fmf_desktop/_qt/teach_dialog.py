@@ -17,12 +17,10 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import (
-    QAction,
     QDragEnterEvent,
     QDropEvent,
     QIcon,
     QImage,
-    QKeySequence,
     QPainter,
     QPaintEvent,
     QPixmap,
@@ -45,18 +43,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fmf_desktop._qt.library_dialog import FitWidthDelegate
+from fmf_desktop._qt.delete_key import add_delete_key
+from fmf_desktop._qt.elide import FitWidthDelegate
 from fmf_desktop._qt.secondary_text import mark_secondary, secondary_color
+from fmf_desktop._qt.status_color import mark_status
 from fmf_desktop._qt.workers import JobRunner
 from fmf_desktop.results import Candidate, CharacterInfo
 from fmf_desktop.wording import count_noun
 
 THUMB = 96
 PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff);;All files (*)"
-ERROR_COLOR = "#b71c1c"
-#: Dark amber: a warning (the user may go on) looks different from an error, and still
-#: reads at 5.2:1 on the dialog's background.
-WARNING_COLOR = "#8a5a00"
 BLANK_PHOTO = "the photo is blank (one flat colour)"
 # An item's data: the file path (None for crops), the crop's pixels, and whether the
 # photo is blank.
@@ -224,12 +220,7 @@ class TeachDialog(QDialog):
         self.remove_button.setAccessibleName("Remove the selected photos")
         self.remove_button.clicked.connect(self.remove_selected)
         self.remove_button.setAutoDefault(False)  # Return must not remove photos
-        # The Delete key in the photo list does what "Remove" does.
-        remove_action = QAction("Remove", self.photo_list)
-        remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        remove_action.triggered.connect(self.remove_selected)
-        self.photo_list.addAction(remove_action)
+        add_delete_key(self.photo_list, "Remove", self.remove_selected)
         photo_buttons = QHBoxLayout()
         photo_buttons.addWidget(self.add_button)
         photo_buttons.addWidget(self.capture_button)
@@ -246,7 +237,7 @@ class TeachDialog(QDialog):
             "the figurine's face in each.")
         self.problem_label = QLabel()
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        mark_status(self.problem_label, "error")
         self.problem_label.setAccessibleDescription("Problems with photos")
         self.problem_label.hide()
         # Correcting one figurine of a shelf photo: "use each whole photo" would teach
@@ -259,13 +250,14 @@ class TeachDialog(QDialog):
             "one figure. Untick it to teach only the figurine you are correcting.")
         self.whole_photo_warning.setWordWrap(True)
         self.whole_photo_warning.setAccessibleDescription("Warning")
-        self.whole_photo_warning.setStyleSheet(f"color: {WARNING_COLOR};")
+        # Amber, not the problems' red: a warning lets the user go on.
+        mark_status(self.whole_photo_warning, "warning")
         self.whole_photo_warning.hide()
         # Blank photos kept because the whole photo is asked for: taught, but said.
         self.blank_warning = QLabel()
         self.blank_warning.setWordWrap(True)
         self.blank_warning.setAccessibleDescription("Warning")
-        self.blank_warning.setStyleSheet(f"color: {WARNING_COLOR};")
+        mark_status(self.blank_warning, "warning")
         self.blank_warning.hide()
         self.hint_label = QLabel()
         self.hint_label.setAccessibleDescription("What happens next")
