@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import errno
 import io
 import json
 import os
@@ -269,6 +271,38 @@ def test_a_reader_that_stops_early_ends_identify_quietly(photos):
             proc.kill()
     assert proc.returncode == 141
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def _write_to_a_closed_pipe(error: OSError):
+    def handler(args):
+        raise error
+
+    return handler
+
+
+def test_a_reader_that_went_away_on_windows_ends_quietly_and_leaks_nothing(monkeypatch):
+    """Windows reports a write to a closed pipe as EINVAL, not BrokenPipeError."""
+    opened: list[int] = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda *a: opened.append(real_open(*a)) or opened[-1])
+    monkeypatch.setattr(os, "dup2", lambda fd, target: None)  # keep pytest's stdout
+    monkeypatch.setattr(sys, "stdout", open(os.devnull, "w"))  # noqa: SIM115
+    monkeypatch.setattr(sys, "platform", "win32")
+    handler = _write_to_a_closed_pipe(OSError(errno.EINVAL, "Invalid argument"))
+    try:
+        assert cli._run_command(handler, argparse.Namespace()) == cli.EXIT_BROKEN_PIPE
+    finally:
+        sys.stdout.close()
+    assert len(opened) == 1
+    with pytest.raises(OSError):
+        os.fstat(opened[0])  # the null device's descriptor was closed again
+
+
+def test_an_invalid_argument_elsewhere_is_not_mistaken_for_a_closed_pipe(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    handler = _write_to_a_closed_pipe(OSError(errno.EINVAL, "Invalid argument"))
+    with pytest.raises(OSError):
+        cli._run_command(handler, argparse.Namespace())
 
 
 def test_ctrl_c_stops_identify_quietly_with_130(photos):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import errno
+import os
 import sqlite3
 
 import pytest
@@ -86,6 +88,20 @@ def test_csv_export_to_an_unwritable_place_is_a_clear_error(col, tmp_path):
     blocker.write_text("x")
     with pytest.raises(CollectionError, match="Could not export the collection"):
         col.export_csv(blocker / "out.csv")
+
+
+def test_csv_export_over_a_file_open_in_excel_says_to_close_it(col, tmp_path, monkeypatch):
+    col.add(MIKU)
+
+    def refuse(*args):
+        # What Windows raises when Excel has the CSV open: errno says "permission".
+        in_use = PermissionError(errno.EACCES, "The process cannot access the file")
+        in_use.winerror = 32  # ERROR_SHARING_VIOLATION
+        raise in_use
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(CollectionError, match="open in another program; close it there"):
+        col.export_csv(tmp_path / "mine.csv")
 
 
 def test_collection_is_wal_versioned_and_survives_reopening(tmp_path):

@@ -64,6 +64,15 @@ def test_teaching_an_existing_name_adds_examples_case_insensitively(lib):
     assert fig.franchise == "Vocaloid"  # filled in because it was empty
 
 
+def test_count_is_the_number_of_figures_not_of_photos(lib):
+    assert lib.count() == 0
+    miku = lib.teach("Miku", [example(1), example(2)], model=MODEL)
+    lib.teach("Rin", [example(3)], model=MODEL)
+    assert lib.count() == 2 == len(lib.figures())
+    lib.delete_figure(miku.id)
+    assert lib.count() == 1
+
+
 def test_the_same_photo_taught_twice_is_stored_once(lib):
     lib.teach("Miku", [example(1)], model=MODEL)
     fig = lib.teach("Miku", [example(1)], model=MODEL)
@@ -427,6 +436,40 @@ def test_a_name_typed_another_way_is_the_same_figure_and_invisible_names_are_ref
     assert [f.name for f in lib.figures()] == [composed]
 
 
+def test_a_name_stored_decomposed_by_an_older_version_is_still_the_same_figure(lib):
+    decomposed = unicodedata.normalize("NFD", "Renée")
+    with lib._db.transaction() as conn:  # as versions that did not normalise names left it
+        conn.execute("INSERT INTO figures(name, franchise, created) VALUES (?, '', 'then')",
+                     (decomposed,))
+    old = lib.find("Renée")
+    assert old is not None and lib.find("renée") == old
+    assert lib.teach("Renée", [example(1)], model=MODEL).id == old.id
+    other = lib.teach("Miku", [example(2)], model=MODEL)
+    with pytest.raises(LibraryError, match="already exists"):
+        lib.rename(other.id, "renée")
+    assert [f.name for f in lib.figures()] == ["Miku", decomposed]
+
+
+def test_an_example_whose_thumbnail_is_missing_from_the_export_costs_only_its_picture(
+        lib, tmp_path):
+    lib.teach("Miku", [example(1), example(2)], model=MODEL)
+    lib.export(tmp_path / "full.fmflib")
+    with zipfile.ZipFile(tmp_path / "full.fmflib") as src, \
+            zipfile.ZipFile(tmp_path / "partial.fmflib", "w") as dst:
+        thumbnails = sorted(n for n in src.namelist() if n.startswith("thumbnails/"))
+        for name in src.namelist():
+            if name != thumbnails[0]:
+                dst.writestr(name, src.read(name))
+    with Library(tmp_path / "other.sqlite3") as other:
+        report = other.import_file(tmp_path / "partial.fmflib")
+        assert (report.examples_added, report.examples_without_thumbnail) == (2, 1)
+        assert "1 example without a picture" in report.summary()
+        (fig,) = other.figures()
+        assert fig.examples == 2
+        assert [e.thumbnail is None for e in other.examples(fig.id)].count(True) == 1
+        assert other.embedding_table(MODEL, DIM).matrix.shape == (2, DIM)
+
+
 def test_a_library_in_a_read_only_folder_still_matches_but_refuses_changes(
         tmp_path, monkeypatch):
     folder = tmp_path / "data"
@@ -454,8 +497,9 @@ def test_a_library_in_a_read_only_folder_still_matches_but_refuses_changes(
         assert not lib.read_only and lib.integrity_ok()
 
 
+@pytest.mark.parametrize("error_name", ["SQLITE_CANTOPEN", None])  # None: Python 3.10
 def test_a_library_that_sqlite_cannot_open_for_writing_is_opened_read_only(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, error_name):
     path = tmp_path / "library.sqlite3"
     with Library(path) as lib:
         lib.teach("Miku", [example(1)], model=MODEL)
@@ -464,7 +508,8 @@ def test_a_library_that_sqlite_cannot_open_for_writing_is_opened_read_only(
     def connect(target, *args, **kwargs):
         if not kwargs.get("uri"):  # the read-write open; file:...?mode=ro still works
             refused = sqlite3.OperationalError("unable to open database file")
-            refused.sqlite_errorname = "SQLITE_CANTOPEN"
+            if error_name:
+                refused.sqlite_errorname = error_name
             raise refused
         return real_connect(target, *args, **kwargs)
 
@@ -490,13 +535,15 @@ def test_a_read_only_library_of_an_older_format_says_it_cannot_be_upgraded(
 @pytest.mark.parametrize("failure", [
     ("disk I/O error", "SQLITE_IOERR_SHMSIZE"),  # what a full disk gives at start
     ("database or disk is full", "SQLITE_FULL"),
+    ("database or disk is full", None),  # Python 3.10 names no code
 ])
 def test_a_full_disk_at_start_says_the_disk_may_be_full(tmp_path, monkeypatch, failure):
     text, code = failure
 
     def connect(*args, **kwargs):
         error = sqlite3.OperationalError(text)
-        error.sqlite_errorname = code
+        if code:
+            error.sqlite_errorname = code
         raise error
 
     monkeypatch.setattr(sqlite3, "connect", connect)

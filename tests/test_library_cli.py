@@ -103,6 +103,42 @@ def test_teach_requires_a_name(capsys, photos):
     assert "--name" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("name", "says"), [
+    ("  ", "needs a name"),
+    ("\u200b", "needs a name"),  # a zero-width space: looks like a name, is none
+    ("A\x1b[31mred", "control characters"),
+])
+def test_a_name_that_cannot_be_a_figures_is_refused_before_the_model_loads(
+        tmp_path, capsys, photos, monkeypatch, name, says):
+    import fmf_desktop.recognition
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded for a name that was then refused")
+
+    monkeypatch.setattr(fmf_desktop.recognition, "Recognizer", no_model)
+    lib = tmp_path / "lib.sqlite3"
+    code, _, err = run(capsys, "teach", "--library", str(lib), "--name", name, str(photos[0]))
+    assert code == 2 and says in err
+
+
+def test_identify_with_a_read_only_library_of_an_older_model_says_why_it_misses_them(
+        tmp_path, capsys, photos, monkeypatch):
+    import numpy as np
+
+    from fmf_desktop.library import NewExample, make_thumbnail
+    from tests.support.storage import pretend_read_only
+
+    folder = tmp_path / "data"
+    with Library(folder / "lib.sqlite3") as library:
+        thumbnail = make_thumbnail(np.full((64, 64, 3), 90, np.uint8))
+        library.teach("Old Friend", [NewExample(np.ones(8), thumbnail)], model="older")
+    pretend_read_only(monkeypatch, folder)
+    code, _, err = run(capsys, "identify", "--json", "--whole-image", "--library",
+                       str(folder / "lib.sqlite3"), str(photos[0]))
+    assert code == 0
+    assert "made by an older model (1 photo) and this library is read-only" in err
+
+
 def test_an_unusable_default_library_still_identifies_with_the_bundled_model(
         tmp_path, capsys, photos, monkeypatch):
     blocker = tmp_path / "not-a-folder"

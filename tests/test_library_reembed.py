@@ -18,6 +18,7 @@ from fmf_desktop.teaching import (
     extra_views,
     open_matcher,
 )
+from tests.support.storage import pretend_read_only
 
 
 def test_examples_of_an_older_model_are_re_embedded_and_match_again(tmp_path):
@@ -41,6 +42,21 @@ def test_examples_of_an_older_model_are_re_embedded_and_match_again(tmp_path):
         (_, embedding), = recognizer.classify_crops([decode_thumbnail(thumb)])
         top = matcher.match(embedding)
         assert top[0].id == "Old Friend" and top[0].score > 0.9
+
+
+def test_a_read_only_library_of_an_older_model_says_why_its_figures_are_not_matched(
+        tmp_path, monkeypatch):
+    recognizer = Recognizer(num_threads=1)
+    folder = tmp_path / "data"
+    thumb = make_thumbnail(np.full((64, 64, 3), 120, np.uint8))
+    with Library(folder / "lib.sqlite3") as lib:
+        lib.teach("Old Friend", [NewExample(np.ones(64), thumb)], model="an-older-model")
+    pretend_read_only(monkeypatch, folder)
+    with Library(folder / "lib.sqlite3") as lib:
+        matcher = open_matcher(lib, recognizer)
+        assert len(matcher) == 0
+        assert "made by an older model (1 photo) and this library is read-only: make its " \
+            "folder writable" in (matcher.last_error or "")
 
 
 class CountingModel:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fmf_desktop.cli import main
@@ -152,6 +153,55 @@ def test_a_truncated_video_is_reported_as_damaged(clip, tmp_path, capsys,
     assert captured.out  # the frames it did have were still reported
     assert "incomplete or damaged" in captured.err
     assert f"of {clip.frames}" in captured.err
+
+
+class _VariableFrameRateCapture:
+    """What OpenCV's FFmpeg reader reports for a WebM/MKV clip: no frame count in the
+    container, so "FRAME_COUNT" is duration x nominal rate (30 fps here) while the clip
+    has a frame every 100 ms; ``last_ms`` is the time of its last frame."""
+
+    def __init__(self, last_ms: float) -> None:
+        import cv2
+
+        self._cv2 = cv2
+        self._times = [float(t) for t in range(0, int(last_ms) + 1, 100)]
+        self._read = 0
+
+    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
+        return True
+
+    def read(self):
+        if self._read >= len(self._times):
+            return False, None
+        self._read += 1
+        return True, np.full((48, 64, 3), 128, np.uint8)
+
+    def get(self, prop: int) -> float:
+        if prop == self._cv2.CAP_PROP_FRAME_COUNT:
+            return 120.0  # 4 s x 30 fps
+        if prop == self._cv2.CAP_PROP_FPS:
+            return 30.0
+        if prop == self._cv2.CAP_PROP_POS_MSEC and self._read:
+            return self._times[self._read - 1]
+        return 0.0
+
+    def release(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("last_ms", "damaged"), [(3900, False), (1300, True)])
+def test_a_variable_frame_rate_clip_is_damaged_only_when_it_stops_short_in_time(
+        tmp_path, capsys, monkeypatch, last_ms, damaged) -> None:
+    import fmf_desktop.live.sources as sources
+
+    video = tmp_path / "clip.webm"
+    video.write_bytes(b"\x1a\x45\xdf\xa3 webm")
+    monkeypatch.setattr(sources.cv2, "VideoCapture",
+                        lambda _path: _VariableFrameRateCapture(last_ms))
+    code = main(["live", "--source", str(video), "--json", "--every-frame"])
+    err = capsys.readouterr().err
+    assert code == (1 if damaged else 0), err
+    assert ("incomplete or damaged" in err) == damaged
 
 
 def test_decoder_noise_stays_off_stderr(clip, tmp_path) -> None:

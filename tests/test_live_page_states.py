@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 
 from fmf_desktop._qt.camera_devices import CameraWatcher
 from fmf_desktop._qt.camera_page import CameraPage
@@ -18,6 +18,7 @@ from fmf_desktop.live.pipeline import LiveFigurine, LiveUpdate, RecognizerEngine
 from fmf_desktop.live.sources import Frame, FrameSource, VideoFileSource
 from fmf_desktop.recognition import Recognizer
 from fmf_desktop.results import Box, CharacterInfo
+from tests.support.gui_helpers import ScriptedRecognizer
 
 WAIT_MS = 20000
 
@@ -109,9 +110,13 @@ def test_a_minimised_window_stops_reading_and_recognising_until_restored(make_pa
     qtbot.waitUntil(lambda: page.state == "live" and source.reads > 3, timeout=WAIT_MS)
 
     page.window().setWindowState(Qt.WindowState.WindowMinimized)
-    qtbot.waitUntil(lambda: page._bridge.pipeline.wait_paused(0), timeout=WAIT_MS)
+    qtbot.waitUntil(page.reading_paused, timeout=WAIT_MS)
     reads = source.reads
-    qtbot.wait(400)  # a dozen frames at 30 fps, had it kept reading
+    # No event says "a frame was not read", so watch for a dozen of the source's frame
+    # intervals (counted by a timer at its rate, not a fixed sleep): a running camera
+    # would have been read about that often.
+    intervals = _count_frame_intervals(page)
+    qtbot.waitUntil(lambda: intervals.ticks >= 12, timeout=WAIT_MS)
     assert source.reads == reads
     assert page.is_running()  # the camera is kept for when the user comes back
     assert "minimised" in page.status_line.text()
@@ -119,6 +124,23 @@ def test_a_minimised_window_stops_reading_and_recognising_until_restored(make_pa
     page.window().setWindowState(Qt.WindowState.WindowNoState)
     qtbot.waitUntil(lambda: source.reads > reads + 3, timeout=WAIT_MS)
     assert "minimised" not in page.status_line.text()
+
+
+class _IntervalCounter(QTimer):
+    def __init__(self, parent) -> None:
+        super().__init__(parent)
+        self.ticks = 0
+        self.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        self.ticks += 1
+
+
+def _count_frame_intervals(page: CameraPage) -> _IntervalCounter:
+    """A running count of CountingSource's frame intervals (1/30 s), from now on."""
+    counter = _IntervalCounter(page)
+    counter.start(1000 // 30)
+    return counter
 
 
 def test_freeze_waits_for_the_model_and_failures_read_like_messages(make_page,
@@ -131,8 +153,7 @@ def test_freeze_waits_for_the_model_and_failures_read_like_messages(make_page,
     page = make_page(identify=identify, model_ready=lambda: ready)
     page.show()
     page.start_source(CountingSource())
-    qtbot.waitUntil(lambda: page.state == "live" and page._bridge.latest is not None,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.state == "live" and page.view.has_frame(), timeout=WAIT_MS)
     assert not page.freeze_button.isEnabled() and not page.freeze_action.isEnabled()
     assert "model" in page.freeze_button.toolTip()
     page.freeze_action.trigger()  # a disabled action does nothing
@@ -161,7 +182,8 @@ def test_a_missing_video_is_called_a_video(make_page, qtbot, tmp_path) -> None:
 
 def test_a_clip_that_ended_stays_ended_after_freeze_and_can_play_again(
         make_page, qtbot, shelf_clip, artifacts_dir) -> None:
-    page = make_page()
+    # Always two figurines in the frozen frame, whatever the bundled model sees.
+    page = make_page(identify=ScriptedRecognizer().identify)
     page.show()
     page.start_source(VideoFileSource(shelf_clip.path, speed=3.0))
     qtbot.waitUntil(lambda: page.state == "ended", timeout=WAIT_MS)
@@ -175,17 +197,16 @@ def test_a_clip_that_ended_stays_ended_after_freeze_and_can_play_again(
     banner, picture = page.view.banner_rect(), page.view.picture_rect()
     assert banner.top() > picture.center().y() and banner.bottom() <= picture.bottom()
 
-    with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS) as frozen:
+    with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS):
         qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
     assert "Frozen" in page.status_line.text()
     # Nothing is live: the way back is to the ended video.
     assert "Back to the ended video" in page.freeze_button.text()
     assert "live" not in page.status_line.text()
     # The boxes are numbered like the list beside the picture.
-    if frozen.args[0].figurines:
-        page.view.grab()
-        first_lines = [lines[0] for _tag, lines in page.view.painted_tags]
-        assert first_lines[0].startswith("1. ")
+    page.view.grab()
+    first_lines = [lines[0] for _tag, lines in page.view.painted_tags]
+    assert [line[:3] for line in first_lines] == ["1. ", "2. "]
     qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)  # resume
     # Still the end of the clip, and it says so: not a still frame passing for live.
     assert page.state == "ended"
@@ -206,13 +227,16 @@ def test_the_toolbar_stays_in_place_when_frozen(make_page, qtbot) -> None:
     page = make_page()
     page.show()
     page.start_source(CountingSource())
-    qtbot.waitUntil(lambda: page.state == "live" and page._bridge.latest is not None,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.state == "live" and page.view.has_frame(), timeout=WAIT_MS)
     before = (page.device_combo.geometry(), page.open_video_button.geometry())
     with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS):
         qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.keep_button.isVisible(), timeout=WAIT_MS)
-    qtbot.wait(20)  # the layout settles
+    keep, freeze = page.keep_button, page.freeze_button
+    # Laid out once "Keep as photo" has its place, between the left-hand buttons and
+    # Freeze (before that it has a hidden widget's default geometry at the top left).
+    qtbot.waitUntil(lambda: keep.isVisible()
+                    and keep.geometry().left() > page.open_video_button.geometry().right()
+                    and keep.geometry().right() < freeze.geometry().left(), timeout=WAIT_MS)
     assert (page.device_combo.geometry(), page.open_video_button.geometry()) == before
 
 
@@ -280,7 +304,6 @@ def test_a_photo_opened_as_a_video_points_to_the_photo_view(make_page, qtbot,
     cv2.imwrite(str(photo), np.full((240, 320, 3), 128, np.uint8))
     page = make_page()
     page.show()
-    page._video_path = None
     page.start_video(str(photo))
     qtbot.waitUntil(lambda: page.state == "error", timeout=WAIT_MS)
     assert "photo" in page.message.heading.text()

@@ -24,6 +24,7 @@ from fmf_desktop.live.sources import (
     CameraSource,
     DisconnectingSource,
     Frame,
+    FrameSource,
     SourceError,
     VideoFileSource,
     list_cameras,
@@ -146,6 +147,35 @@ def test_stopping_releases_a_camera_that_never_comes_back(shelf_clip, recognizer
     assert not p.running
     assert inner._cap is None  # device released
     assert statuses[-1].state == "stopped"
+
+
+def test_a_stop_right_after_start_neither_waits_for_nor_reports_a_slow_open() -> None:
+    """Closing the camera page the moment it opened: the window must not hang on a
+    camera still being opened, and that camera must not then claim to be live."""
+    release = threading.Event()
+
+    class SlowToOpen(FrameSource):
+        name = "Slow camera"
+        live = True
+
+        def open(self) -> None:
+            release.wait(10)
+
+        def read(self) -> Frame | None:
+            return None
+
+        def close(self) -> None:
+            pass
+
+    statuses: list[LiveStatus] = []
+    p = LivePipeline(SlowToOpen(), None, on_status=statuses.append)
+    p.start()
+    started = time.monotonic()
+    p.stop(timeout=5.0)  # the capture thread may not even have begun open() yet
+    assert time.monotonic() - started < 1.0
+    release.set()
+    assert p.wait(10)
+    assert [s.state for s in statuses if s.state != "opening"] == ["stopped"]
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path, recognizer) -> None:

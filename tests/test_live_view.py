@@ -153,7 +153,7 @@ def test_freeze_sends_the_frame_to_the_results_panel_and_resume(make_page, qtbot
         qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
     assert page.is_frozen() and page.state == "frozen"
-    assert page._bridge.pipeline.paused  # no frames read while frozen
+    qtbot.waitUntil(page.reading_paused, timeout=WAIT_MS)  # no frames read while frozen
     assert "Resume" in page.freeze_button.text()
     assert len(result.figurines) >= 3
     assert page.results_panel.figurine_list.count() == len(result.figurines)
@@ -162,7 +162,7 @@ def test_freeze_sends_the_frame_to_the_results_panel_and_resume(make_page, qtbot
 
     qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)  # second press
     assert not page.is_frozen() and page.state == "live"
-    assert not page._bridge.pipeline.paused
+    assert not page.reading_paused()
     count = len(page.test_log)
     with qtbot.waitSignal(page.live_updated, timeout=WAIT_MS):
         pass
@@ -318,8 +318,11 @@ def test_a_frozen_frame_can_be_kept_as_a_photo(qtbot, tmp_path, shelf_clip,
     window.camera_action.trigger()
     page = window.camera_page
     page.start_source(VideoFileSource(shelf_clip.path, speed=0.5))
-    qtbot.waitUntil(lambda: page.state == "live" and page._bridge.latest is not None,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.state == "live" and page.view.has_frame(), timeout=WAIT_MS)
+    # The teach dialog's "Capture" takes the camera's newest frame.
+    captured = window.teaching.capture()
+    assert captured is not None
+    assert captured.shape == (shelf_clip.height, shelf_clip.width, 3)
     with qtbot.waitSignal(page.frozen_result, timeout=WAIT_MS):
         page.freeze_action.trigger()
     assert page.keep_button.isVisible()

@@ -382,6 +382,81 @@ def test_status_bar_counts_taught_figures(real_window, qtbot, monkeypatch):
         f"Model ready: knows {bundled} characters and 1 taught figure")
 
 
+def test_the_status_bar_count_after_teaching_does_not_list_every_figure(
+        real_window, qtbot, tmp_path, monkeypatch):
+    """Counting taught figures runs on the GUI thread after each teach: a COUNT, not the
+    per-figure listing, which groups every photo of a large library."""
+    import threading
+
+    from fmf_desktop._qt.teach_dialog import TeachRequest
+
+    window = real_window
+    qtbot.waitUntil(lambda: window.teaching.matcher is not None, timeout=WAIT_MS)
+    listed_on_gui_thread = []
+    figures = Library.figures
+
+    def spy(library):
+        if threading.current_thread() is threading.main_thread():
+            listed_on_gui_thread.append(library)
+        return figures(library)
+
+    monkeypatch.setattr(Library, "figures", spy)
+    request = TeachRequest("My Dragon", "", (str(figure_photo(tmp_path / "d.png", 3)),))
+    wait_taught(qtbot, window, lambda: window.teaching.teach(request))
+    assert window.model_label.text().endswith("and 1 taught figure")
+    assert listed_on_gui_thread == []
+
+
+def _live_teach_dialogs(window) -> list:
+    from fmf_desktop._qt.teach_dialog import TeachDialog
+
+    return window.findChildren(TeachDialog)
+
+
+def test_closed_teach_and_correction_dialogs_are_freed(real_window, qtbot, tmp_path):
+    """Each dialog holds thumbnails, crops and a thread pool: closing it must free them,
+    also while its photos are still being checked."""
+    window = real_window
+    qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
+    photos_to_check = [str(figure_photo(tmp_path / f"p{i}.png", i)) for i in range(8)]
+    for _ in range(3):
+        dialog = window.teaching.open_teach_dialog()
+        dialog.add_photos(photos_to_check)
+        dialog.reject()  # closed while its checks are queued or running
+    dialog = window.teaching.open_teach_dialog()
+    dialog.close()  # the title bar's close button
+    window.open_paths([photos_to_check[0]])
+    wait_for_result(qtbot, window)
+    window.teaching.correct_current().reject()
+    dialog = window.teaching.open_teach_dialog()
+    dialog.name_edit.setText("My Dragon")
+    dialog.add_photos(photos_to_check[:1])
+    wait_thumbnails(qtbot, dialog)
+    wait_taught(qtbot, window, dialog.accept)
+
+    qtbot.waitUntil(lambda: not _live_teach_dialogs(window), timeout=WAIT_MS)
+    assert window.teaching.teach_dialog is None
+    assert window.teaching.wait_idle(WAIT_MS)
+    # A new dialog still works after the old ones are gone.
+    dialog = window.teaching.open_teach_dialog()
+    dialog.add_photos(photos_to_check[:2])
+    wait_thumbnails(qtbot, dialog)
+    assert dialog.photo_count() == 2
+    dialog.reject()
+
+
+def test_quitting_waits_for_the_photo_checks_of_an_open_dialog(real_window, tmp_path):
+    from PySide6.QtCore import QCoreApplication
+
+    window = real_window
+    dialog = window.teaching.open_teach_dialog()
+    dialog.add_photos([str(figure_photo(tmp_path / f"p{i}.png", i)) for i in range(4)])
+    assert window.teaching.wait_idle(WAIT_MS)  # what closing the window does
+    QCoreApplication.processEvents()  # the finished checks' results, already queued
+    labels = [dialog.photo_list.item(i).text() for i in range(dialog.photo_count())]
+    assert labels == [f"p{i}.png" for i in range(4)]  # none still "loading…"
+
+
 def test_a_damaged_library_is_explained_once(qtbot, gui_settings, shared_recognizer,
                                              monkeypatch):
     from fmf_desktop.library import LibraryError

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import errno
 import json
 import os
 import sys
@@ -133,18 +134,41 @@ def _unknown_command_message(word: str, commands: Sequence[str]) -> str:
 
 
 def _run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Run a subcommand; Ctrl+C and a closed output pipe end it quietly, like Unix tools."""
+    """Run a subcommand; Ctrl+C and a closed output pipe end it quietly, like Unix tools.
+
+    The one place every subcommand's Ctrl+C ends (a subcommand that has something to
+    say about it first, like ``teach``, says it and lets it through).
+    """
     try:
         return int(handler(args))
     except KeyboardInterrupt:
         # Changes to a library are transactions, so nothing half-written stays behind.
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except OSError as exc:
+        if not _reader_went_away(exc):
+            raise
         # `fmf-desktop identify ... | head -1`: the reader left; nothing to report.
-        with contextlib.suppress(OSError):
-            # Python flushes stdout at exit and would complain about the closed pipe.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_BROKEN_PIPE
+
+
+def _reader_went_away(exc: OSError) -> bool:
+    """Whether ``exc`` is a write to a pipe whose reader has gone: BrokenPipeError, which
+    Windows reports as EINVAL instead."""
+    return isinstance(exc, BrokenPipeError) or (
+        sys.platform == "win32" and exc.errno == errno.EINVAL
+    )
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device: Python flushes stdout at exit and would complain
+    about the closed pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)  # stdout holds its own copy now
 
 
 def gui_main() -> int:

@@ -133,6 +133,9 @@ class ImportReport:
     examples_unusable: int = 0
     # Figures left out: no valid name, or not one usable photo.
     figures_skipped: int = 0
+    # Examples added although their thumbnail was missing from the file: they match as
+    # they are, but cannot be re-embedded when the app's model changes.
+    examples_without_thumbnail: int = 0
 
     def summary(self) -> str:
         text = (
@@ -147,12 +150,27 @@ class ImportReport:
                 f", {count_noun(self.figures_skipped, 'figure')} skipped (no valid name or no "
                 "usable photo)"
             )
+        if self.examples_without_thumbnail:
+            text += (
+                f", {count_noun(self.examples_without_thumbnail, 'example')} without a "
+                "picture (missing from the file: these still match, but cannot be "
+                "updated when the app's model changes)"
+            )
         return text
 
 
-# One example read from an export: embedding (None if damaged), thumbnail, the JSON entry
-# and its model key.
-ImportedExample = tuple[np.ndarray | None, bytes | None, dict, str]
+@dataclass(frozen=True)
+class ImportedExample:
+    """One example as read from an export file."""
+
+    embedding: np.ndarray | None  # None: damaged
+    thumbnail: bytes | None
+    model: str
+    source: str
+    created: str | None
+    views: np.ndarray | None
+    # The file names a thumbnail it does not contain (or one that cannot be read).
+    thumbnail_missing: bool = False
 
 
 def default_library_path() -> Path:
@@ -204,7 +222,9 @@ def _tidy_text(text: str) -> str:
     return tidy[start:end]
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
+    """``name`` as it is stored (see ``_tidy_text``); raises ``LibraryError`` with a
+    message for the user when it cannot be a figure's name."""
     cleaned = _tidy_text(name)
     if not cleaned:
         raise LibraryError("A figure needs a name.")
@@ -216,6 +236,25 @@ def _clean_name(name: str) -> str:
     if len(cleaned) > MAX_NAME:
         raise LibraryError(f"A figure name can be at most {MAX_NAME} characters long.")
     return cleaned
+
+
+# SQLite's NOCASE folds ASCII letters only; figure names compare the same way here.
+_ASCII_LOWER = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+)
+
+
+def _name_key(name: str) -> str:
+    """What makes two names the same figure: their NFC form, ignoring ASCII case like
+    the ``name`` column does. NFC here, not only when storing: names stored before they
+    were normalised may be decomposed, and must still be found."""
+    return unicodedata.normalize("NFC", name).translate(_ASCII_LOWER)
+
+
+def _named(rows: Iterable[Sequence], name: str) -> Sequence | None:
+    """The first of ``rows`` (with the figure's name second) that names ``name``."""
+    key = _name_key(name)
+    return next((row for row in rows if _name_key(row[1]) == key), None)
 
 
 def _clean_franchise(franchise: str) -> str:
@@ -268,6 +307,29 @@ def _views_of(entry: dict) -> np.ndarray | None:
         return np.frombuffer(data, np.float32) if len(data) % 4 == 0 else None
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _imported_example(zf: zipfile.ZipFile, entry: dict) -> ImportedExample:
+    """One example's JSON entry in an export, with its thumbnail from the zip.
+
+    A thumbnail the file names but lacks (or that is damaged) costs that example its
+    picture, not the whole import: its embedding still matches, and the report says so.
+    """
+    thumbnail, missing = None, False
+    if entry.get("thumbnail"):
+        try:
+            thumbnail = zf.read(entry["thumbnail"])
+        except (KeyError, zipfile.BadZipFile, zlib.error):
+            missing = True
+    return ImportedExample(
+        embedding=_embedding_of(entry),
+        thumbnail=thumbnail,
+        model=str(entry.get("model", "")),
+        source=str(entry.get("source", "")),
+        created=str(entry.get("created") or "") or None,
+        views=_views_of(entry),
+        thumbnail_missing=missing,
+    )
 
 
 class Library:
@@ -323,16 +385,18 @@ class Library:
         rows = self._db.query(self._FIGURE_SQL + " GROUP BY f.id ORDER BY f.name COLLATE NOCASE")
         return [self._figure(r) for r in rows]
 
+    def count(self) -> int:
+        """How many figures are taught: cheap enough for the GUI thread, unlike
+        ``figures()``, which groups every example."""
+        return int(self._db.query("SELECT COUNT(*) FROM figures")[0][0])
+
     def figure(self, figure_id: int) -> TaughtFigure | None:
         rows = self._db.query(self._FIGURE_SQL + " WHERE f.id = ? GROUP BY f.id", (figure_id,))
         return self._figure(rows[0]) if rows else None
 
     def find(self, name: str) -> TaughtFigure | None:
-        rows = self._db.query(
-            self._FIGURE_SQL + " WHERE f.name = ? COLLATE NOCASE GROUP BY f.id",
-            (_tidy_text(name),),
-        )
-        return self._figure(rows[0]) if rows else None
+        found = _named(self._db.query("SELECT id, name FROM figures"), _tidy_text(name))
+        return self.figure(int(found[0])) if found else None
 
     def examples(self, figure_id: int) -> list[Example]:
         rows = self._db.query(
@@ -416,14 +480,13 @@ class Library:
         model: str = "",
     ) -> TaughtFigure:
         """Add examples to the figure called ``name`` (created if new), all or nothing."""
-        name = _clean_name(name)
+        name = clean_name(name)
         franchise = _clean_franchise(franchise)
         if not examples:
             raise LibraryError(f"Add at least one photo to teach {name!r}.")
         prepared = [(_normalise(e.embedding), e) for e in examples]
         with self._db.transaction() as conn:
-            row = conn.execute("SELECT id, franchise FROM figures WHERE name = ?", (name,))
-            found = row.fetchone()
+            found = _named(conn.execute("SELECT id, name, franchise FROM figures"), name)
             if found is None:
                 figure_id = conn.execute(
                     "INSERT INTO figures(name, franchise, created) VALUES (?, ?, ?)",
@@ -431,7 +494,7 @@ class Library:
                 ).lastrowid
             else:
                 figure_id = int(found[0])
-                if franchise and not found[1]:
+                if franchise and not found[2]:
                     conn.execute(
                         "UPDATE figures SET franchise = ? WHERE id = ?", (franchise, figure_id)
                     )
@@ -492,10 +555,11 @@ class Library:
         with self._db.transaction() as conn:
             self._require(conn, figure_id)
             if name is not None:
-                name = _clean_name(name)
-                clash = conn.execute(
-                    "SELECT id FROM figures WHERE name = ? AND id != ?", (name, figure_id)
-                ).fetchone()
+                name = clean_name(name)
+                clash = _named(
+                    conn.execute("SELECT id, name FROM figures WHERE id != ?", (figure_id,)),
+                    name,
+                )
                 if clash is not None:
                     raise LibraryError(
                         f"A figure named {name!r} already exists; pick another name."
@@ -607,30 +671,29 @@ class Library:
         path = Path(path)
         figures = self._read_export(path)
         added = merged = ex_added = ex_present = ex_unusable = figures_skipped = 0
+        without_thumbnail = 0
         with self._db.transaction("import into the") as conn:
             sizes = self._embedding_sizes(conn, figures)
             for fig, examples in figures:
-                usable = []
-                for vec, thumb, entry, model in examples:
+                usable: list[tuple[np.ndarray, ImportedExample]] = []
+                for ex in examples:
                     try:
-                        unit = _normalise(vec) if vec is not None else None
+                        unit = _normalise(ex.embedding) if ex.embedding is not None else None
                     except LibraryError:
                         unit = None
-                    if unit is None or unit.size != sizes.get(model):
+                    if unit is None or unit.size != sizes.get(ex.model):
                         ex_unusable += 1
                         continue
-                    usable.append((unit, thumb, entry, model))
+                    usable.append((unit, ex))
                 try:
-                    name = _clean_name(fig["name"]) if isinstance(fig.get("name"), str) else ""
+                    name = clean_name(fig["name"]) if isinstance(fig.get("name"), str) else ""
                 except LibraryError:
                     name = ""
                 if not name or not usable:
                     figures_skipped += 1  # a figure with no name or no photo is no use
                     continue
                 franchise = _clean_franchise(str(fig.get("franchise") or ""))
-                found = conn.execute(
-                    "SELECT id, franchise FROM figures WHERE name = ?", (name,)
-                ).fetchone()
+                found = _named(conn.execute("SELECT id, name, franchise FROM figures"), name)
                 if found is None:
                     figure_id = conn.execute(
                         "INSERT INTO figures(name, franchise, created) VALUES (?, ?, ?)",
@@ -640,19 +703,21 @@ class Library:
                 else:
                     figure_id = found[0]
                     merged += 1
-                    if franchise and not found[1]:
+                    if franchise and not found[2]:
                         conn.execute(
                             "UPDATE figures SET franchise = ? WHERE id = ?", (franchise, figure_id)
                         )
-                for unit, thumb, entry, model in usable:
-                    new = NewExample(unit, thumb, str(entry.get("source", "")), _views_of(entry))
+                for unit, ex in usable:
+                    new = NewExample(unit, ex.thumbnail, ex.source, ex.views)
                     n = self._insert_example(
-                        conn, int(figure_id), unit, new, model,
-                        created=str(entry.get("created") or utc_now()),
+                        conn, int(figure_id), unit, new, ex.model, created=ex.created
                     )
                     ex_added += n
                     ex_present += 1 - n
-        return ImportReport(added, merged, ex_added, ex_present, ex_unusable, figures_skipped)
+                    if n and ex.thumbnail_missing:
+                        without_thumbnail += 1
+        return ImportReport(added, merged, ex_added, ex_present, ex_unusable, figures_skipped,
+                            without_thumbnail)
 
     @staticmethod
     def _read_export(path: Path) -> list[tuple[dict, list[ImportedExample]]]:
@@ -670,14 +735,10 @@ class Library:
                         f"{path} was exported by a newer version of Find My Figurine; "
                         "update the app to import it."
                     )
-                figures = []
-                for fig in doc["figures"]:
-                    examples = []
-                    for entry in fig.get("examples") or []:
-                        thumb = zf.read(entry["thumbnail"]) if entry.get("thumbnail") else None
-                        model = str(entry.get("model", ""))
-                        examples.append((_embedding_of(entry), thumb, entry, model))
-                    figures.append((fig, examples))
+                figures = [
+                    (fig, [_imported_example(zf, entry) for entry in fig.get("examples") or []])
+                    for fig in doc["figures"]
+                ]
         except FileNotFoundError as exc:
             raise LibraryError(f"{path} does not exist.") from exc
         except OSError as exc:
@@ -704,9 +765,9 @@ class Library:
         """
         counts: dict[str, Counter[int]] = {}
         for _, examples in figures:
-            for vec, _, _, model in examples:
-                if vec is not None:
-                    counts.setdefault(model, Counter())[vec.size] += 1
+            for ex in examples:
+                if ex.embedding is not None:
+                    counts.setdefault(ex.model, Counter())[ex.embedding.size] += 1
         sizes = {}
         for model, sizes_seen in counts.items():
             held = conn.execute(

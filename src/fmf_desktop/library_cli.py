@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from fmf_desktop.wording import count_noun
 
-from .library import Library, LibraryError, default_library_path
+from .library import Library, LibraryError, clean_name, default_library_path
 
 if TYPE_CHECKING:
     from .matching import LibraryMatcher
@@ -74,6 +74,12 @@ def matcher_for_identify(args: argparse.Namespace,
         key = model_key(default_model_path())
     except (OSError, ValueError):
         return None  # identify itself reports the missing/bad model
+    if library.read_only:
+        from .teaching import outdated_read_only_warning
+
+        warning = outdated_read_only_warning(library, key)
+        if warning:
+            print(f"fmf-desktop: some {warning}.", file=err)
     # Embedding size None: the table's own width; examples of other models are filtered
     # by the key. Re-embedding old examples happens in `teach` and in the app.
     return LibraryMatcher(library, key, None, SimilarityCalibration.from_labels(labels))
@@ -98,13 +104,17 @@ def register_teach(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
 
 def cmd_teach(args: argparse.Namespace, out: TextIO | None = None,
               err: TextIO | None = None) -> int:
-    """0 when every photo was taught; 1 when any photo (or the library) failed; 130 after
-    Ctrl+C (the library then holds either nothing of this run or all its new examples;
-    extra views that were still being added are completed by the next teach or the app)."""
+    """0 when every photo was taught; 1 when any photo (or the library) failed; 2 for a
+    name that cannot be a figure's. Ctrl+C is let through to ``cli`` (exit 130) after
+    saying how far it got: the library then holds either nothing of this run or all its
+    new examples; extra views that were still being added are completed by the next
+    teach or the app."""
     out = out or sys.stdout
     err = err or sys.stderr
-    if not " ".join(args.name.split()):
-        print("fmf-desktop teach: --name must not be empty", file=err)
+    try:
+        clean_name(args.name)  # before the model loads: a bad name wastes no waiting
+    except LibraryError as exc:
+        print(f"fmf-desktop teach: --name: {exc}", file=err)
         return 2
     try:
         library = Library(_library_path(args))
@@ -122,7 +132,7 @@ def cmd_teach(args: argparse.Namespace, out: TextIO | None = None,
             else:
                 print(f"fmf-desktop teach: interrupted; {progress.taught!r} was already "
                       "saved to the library", file=err)
-            return 130
+            raise
 
 
 @dataclass
@@ -137,13 +147,13 @@ def _teach(args: argparse.Namespace, library: Library, progress: TeachProgress,
     from .imaging import ImageLoadError, load_image
     from .recognition import ModelLoadError, Recognizer
     from .teaching import (
+        BlankPhotoError,
         add_missing_views,
         current_model_key,
         example_from_crop,
         reembed_stale,
         teach_crop,
     )
-    from .vision import looks_blank
 
     try:
         model = Recognizer()
@@ -159,12 +169,13 @@ def _teach(args: argparse.Namespace, library: Library, progress: TeachProgress,
             failed += 1
             print(f"fmf-desktop teach: {exc} (skipped)", file=err)  # exc names the photo
             continue
-        if not args.whole_image and looks_blank(image.rgb):
+        try:
+            crop = teach_crop(model, image.rgb, whole_image=args.whole_image)
+        except BlankPhotoError:
             failed += 1
             print(f"fmf-desktop teach: {photo}: the photo is blank, no figurine to teach "
                   "(skipped)", file=err)
             continue
-        crop = teach_crop(model, image.rgb, whole_image=args.whole_image)
         if crop.found > 1:
             print(f"{photo}: {crop.found} figurines found; taught the first one "
                   f"(box {crop.box.as_list()}). Crop the photo to choose another.",

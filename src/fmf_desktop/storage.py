@@ -24,8 +24,9 @@ import secrets
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 Migration = Sequence[str]  # SQL statements applied together in one transaction
@@ -38,6 +39,20 @@ COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
 # one takes seconds), so the next export to the same folder removes it.
 STALE_TEMP_AGE_S = 15 * 60
 _TEMP_SUFFIX_CHARS = 8  # random part of a temporary name (tempfile.mkstemp's length too)
+# SQLite's fixed English message for each primary result code we act on: Python 3.10
+# gives only the message (``sqlite_errorname`` is new in 3.11).
+_SQLITE_CODE_BY_MESSAGE = (
+    ("database is locked", "SQLITE_BUSY"),
+    ("database table is locked", "SQLITE_LOCKED"),
+    ("attempt to write a readonly database", "SQLITE_READONLY"),
+    ("unable to open database file", "SQLITE_CANTOPEN"),
+    ("disk i/o error", "SQLITE_IOERR"),
+    ("database or disk is full", "SQLITE_FULL"),
+    ("access permission denied", "SQLITE_PERM"),
+)
+# Windows: the file is open in another program that does not share it (Excel keeps an
+# open CSV locked): ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION.
+_WINERROR_IN_USE = (32, 33)
 
 
 class StorageError(Exception):
@@ -49,12 +64,32 @@ def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def _sqlite_code(exc: BaseException) -> str:
+    """SQLite's result code name ("SQLITE_BUSY", "SQLITE_IOERR_SHMSIZE" ...) of a
+    ``sqlite3`` error, or "" when there is none.
+
+    Python 3.11+ names it on the exception; on 3.10 the primary code is recognised by its
+    message, so retries and read-only fallbacks work there too.
+    """
+    named = getattr(exc, "sqlite_errorname", None)
+    if named:
+        return str(named)
+    if not isinstance(exc, sqlite3.Error):
+        return ""
+    text = str(exc).lower()
+    return next((code for message, code in _SQLITE_CODE_BY_MESSAGE if message in text), "")
+
+
 def explain(exc: BaseException, what: str, path: Path) -> str:
     """A user-facing sentence for a low-level failure while touching ``path``."""
     text = str(exc).lower()
     err = getattr(exc, "errno", None)
-    sqlite_code = str(getattr(exc, "sqlite_errorname", "") or "")
-    if (
+    sqlite_code = _sqlite_code(exc)
+    if getattr(exc, "winerror", None) in _WINERROR_IN_USE:
+        # Windows reports this as "permission denied" too: checked first, or the user is
+        # sent to check permissions that are fine.
+        reason = "it is open in another program; close it there and try again"
+    elif (
         err == errno.ENOSPC
         or sqlite_code == "SQLITE_FULL"
         or "disk is full" in text
@@ -99,9 +134,8 @@ def _can_write(path: Path) -> bool:
 
 def _refused_writing(exc: BaseException) -> bool:
     """Whether opening for writing failed because writing is not allowed there."""
-    sqlite_code = str(getattr(exc, "sqlite_errorname", "") or "")
     return (
-        sqlite_code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM"))
+        _sqlite_code(exc).startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM"))
         or getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS)
     )
 
@@ -170,9 +204,7 @@ class Database:
             try:
                 return str(self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
             except sqlite3.OperationalError as exc:
-                busy = str(getattr(exc, "sqlite_errorname", "")).startswith(
-                    ("SQLITE_BUSY", "SQLITE_LOCKED")
-                )
+                busy = _sqlite_code(exc).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
                 if not busy or time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
@@ -183,13 +215,22 @@ class Database:
         ``mode=ro`` reads a WAL database, committed WAL content included, when its
         -wal/-shm files exist or can be created. In a read-only folder without them
         (the app closed cleanly) SQLite cannot make its WAL index, so ``immutable=1``
-        reads the main file, which then holds everything committed.
+        reads the main file, which then holds everything committed. After a crash the
+        -wal still holds committed changes that ``immutable=1`` would not see, so then
+        the store is refused instead of silently opened without them.
         """
         failure: BaseException | None = None
         for options in ("mode=ro", "mode=ro&immutable=1"):
+            if "immutable" in options and self._has_unsaved_wal():
+                raise self._error(
+                    f"The {self._kind} at {self.path} has changes that were not "
+                    "finished saving (the app stopped while saving), and its folder is "
+                    "read-only. Make its folder writable once and start the app again "
+                    "to finish saving them."
+                ) from failure
             try:
                 conn = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?{options}",
+                    sqlite_uri(self.path.resolve(), options),
                     uri=True,
                     isolation_level=None,
                     check_same_thread=False,
@@ -219,6 +260,14 @@ class Database:
             return
         assert failure is not None
         raise self._error(explain(failure, f"open the {self._kind} at", self.path)) from failure
+
+    def _has_unsaved_wal(self) -> bool:
+        try:
+            return Path(f"{self.path}-wal").stat().st_size > 0
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True  # cannot tell: do not risk hiding committed changes
 
     # -- schema -------------------------------------------------------------------------
     @property
@@ -332,6 +381,22 @@ class Database:
             self.conn.close()
 
 
+def sqlite_uri(path: PurePath, options: str) -> str:
+    """A SQLite ``file:`` URI for the absolute ``path`` with query ``options``.
+
+    Not ``Path.as_uri()``: for a Windows network path that gives
+    ``file://server/share/...``, and SQLite refuses any URI authority but "localhost".
+    Here the authority is always empty, so a network path keeps its two leading slashes
+    in the path (``file:////server/share/...``), and a drive path reads
+    ``file:///C:/...``.
+    """
+    posix = path.as_posix()
+    if not posix.startswith("/"):
+        posix = "/" + posix  # a drive path: SQLite drops the slash before "C:"
+    # "?" and "#" in a name would start the query or fragment; "%" an escape.
+    return f"file://{urllib.parse.quote(posix, safe='/:')}?{options}"
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -421,3 +486,21 @@ def write_then_replace(
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    _sync_folder(target.parent)  # ...and so must the rename that gave it its name
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename) to disk on POSIX.
+
+    Windows cannot open a folder this way and its file systems journal renames anyway.
+    Best effort: the export is complete and in place; some file systems refuse to sync
+    a folder.
+    """
+    if os.name == "nt":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -27,6 +27,7 @@ from .library import (
 from .matching import LibraryMatcher, SimilarityCalibration, model_key
 from .recognition import square_crop, whole_image_crop
 from .results import Box, Figurine
+from .wording import count_noun
 
 
 class EmbeddingModel(Protocol):
@@ -170,7 +171,8 @@ def reembed_stale(library: Library, model: EmbeddingModel, key: str | None = Non
 
     Without this, replacing the bundled model would silently make every taught figure
     unmatchable. Unreadable thumbnails are skipped (those examples stay inactive), and a
-    read-only library is left as it is (nothing could be saved).
+    read-only library is left as it is (nothing could be saved; see
+    ``outdated_read_only_warning``).
     """
     if library.read_only:
         return 0
@@ -189,8 +191,32 @@ def reembed_stale(library: Library, model: EmbeddingModel, key: str | None = Non
     return len(embeddings)
 
 
+def outdated_read_only_warning(library: Library, key: str) -> str | None:
+    """Why some taught figures are not matched, when a read-only library holds photos
+    that another model embedded: they cannot be re-embedded (nothing could be saved).
+
+    Saying so rather than re-embedding them in memory for this session: the matcher reads
+    its table from the library on every rebuild, and a read-only library is rare.
+    """
+    if not library.read_only:
+        return None
+    try:
+        outdated = len(library.stale_examples(key))
+    except LibraryError:
+        return None
+    if not outdated:
+        return None
+    return (
+        f"taught figures were made by an older model ({count_noun(outdated, 'photo')}) "
+        "and this library is read-only: make its folder writable to update them"
+    )
+
+
 def open_matcher(library: Library, model: EmbeddingModel) -> LibraryMatcher:
-    """A matcher for ``model`` over ``library``, after bringing old examples up to date."""
+    """A matcher for ``model`` over ``library``, after bringing old examples up to date.
+
+    ``last_error`` says when a read-only library leaves some of them out of date.
+    """
     key = current_model_key(model)
     # A read-only library still matches with what is already embedded for this model.
     with contextlib.suppress(LibraryError):
@@ -203,4 +229,6 @@ def open_matcher(library: Library, model: EmbeddingModel) -> LibraryMatcher:
         before_rebuild=lambda lib: add_missing_views(lib, model, key),
     )
     matcher.index()  # build it here, off the GUI thread (about 1 s for 1,000 figures)
+    if matcher.last_error is None:
+        matcher.last_error = outdated_read_only_warning(library, key)
     return matcher

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,7 +35,21 @@ from fmf_desktop._qt import browser
 from fmf_desktop._qt.camera_devices import CameraWatcher
 from fmf_desktop._qt.camera_message import CameraMessage
 from fmf_desktop._qt.camera_view import CameraView
+from fmf_desktop._qt.camera_wording import (
+    FREEZE_TIP,
+    LIVE_HINT,
+    MODEL_LOADING_TIP,
+    NO_CAMERA,
+    ended_texts,
+    error_heading,
+    error_text,
+    file_error_status,
+    freeze_button_text,
+    identify_for_user,
+    status_line,
+)
 from fmf_desktop._qt.results_panel import ResultsPanel
+from fmf_desktop._qt.window_minimise import MinimiseWatcher
 from fmf_desktop._qt.workers import JobRunner
 
 if TYPE_CHECKING:
@@ -52,58 +66,10 @@ def _open_source(spec: str) -> FrameSource:
 
     return open_source(spec)
 
-def _identify_for_user(identify: Callable[[Any], PhotoResult], rgb: Any) -> PhotoResult:
-    """Run `identify` on a worker; failures become messages a user can read (the traceback
-    still goes to stderr for a bug report, but no "RuntimeError:" on screen)."""
-    try:
-        return identify(rgb)
-    except IdentifyError:
-        raise
-    except MemoryError:
-        raise IdentifyError("Not enough memory to identify this frame.") from None
-    except Exception as exc:
-        detail = str(exc).strip()
-        raise IdentifyError("Could not identify this frame" +
-                            (f": {detail}" if detail else ".")) from exc
-
 
 VIDEO_PATTERNS = "*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mjpeg *.mjpg"
 _LAST_DEVICE_KEY = "camera/lastDevice"
 _LAST_DIR_KEY = "camera/lastVideoDirectory"
-
-CAMERA_ERROR_HEADINGS = {
-    "busy": "The camera is busy or not allowed",
-    "permission": "No permission to use the camera",
-    "not-found": "Camera not found",
-    "unreadable": "Cannot use this camera",
-    "recognition": "Recognition stopped",
-    "failed": "The camera stopped",
-}
-#: A video file is not a camera: "Camera not found" for a missing file would send the
-#: user to check cables.
-VIDEO_ERROR_HEADINGS = {
-    "not-found": "Video not found",
-    "unreadable": "Video cannot be played",
-    "damaged": "The video is damaged",
-    "photo": "This is a photo, not a video",
-    "recognition": "Recognition stopped",
-    "failed": "The video stopped",
-}
-_MODEL_LOADING_TIP = "Available once the recognition model has loaded (a few seconds)"
-LIVE_HINT = ("Live", "Names appear over each figurine. Press Freeze (Space) for the full "
-             "results and shop links.")
-
-
-def _sentence(text: str) -> str:
-    """``text`` ending in a full stop: sources word their messages for the CLI too, some
-    without one, and the page adds sentences after them."""
-    text = text.strip()
-    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
-
-
-class IdentifyError(Exception):
-    """A frozen frame could not be identified; the message is written for the user (the
-    job runner shows messages of the app's own exceptions as they are)."""
 
 
 class CameraPage(QWidget):
@@ -152,8 +118,9 @@ class CameraPage(QWidget):
         self._status_detail = ""  # the last error or end message, for the status line
         self._replay: FrameSource | None = None  # a fresh copy of a clip that ended
         self._photo_path: str | None = None  # a photo opened as a video ("Identify as photo")
-        self._minimised = False
-        self._watched_window: QWidget | None = None
+        # Nobody sees a minimised window: reading and naming pause meanwhile.
+        self._minimise = MinimiseWatcher(self)
+        self._minimise.changed.connect(self._on_minimised)
         self.state = ""
         self._runner = JobRunner(1, self)
         self.watcher = watcher or CameraWatcher(parent=self)
@@ -263,6 +230,17 @@ class CameraPage(QWidget):
     def is_frozen(self) -> bool:
         return self._frozen
 
+    def reading_paused(self) -> bool:
+        """True once the running source is no longer read (frozen, or the window is
+        minimised); the device stays open for when the user comes back."""
+        return self._bridge is not None and self._bridge.pipeline.wait_paused(0)
+
+    def latest_rgb(self) -> Any | None:
+        """A copy of the newest frame's pixels (HxWx3 RGB), or None when no source runs
+        or none has been read yet."""
+        latest = self._bridge.latest if self._bridge is not None else None
+        return None if latest is None else latest.frame.rgb.copy()
+
     def set_identify(self, identify: Callable[[Any], PhotoResult] | None) -> None:
         self._identify = identify
         self._update_actions()
@@ -327,7 +305,7 @@ class CameraPage(QWidget):
         bridge.set_target_size(round(self.view.width() * ratio),
                                round(self.view.height() * ratio))
         bridge.start()
-        if self._minimised:
+        if self._minimise.minimised:
             bridge.pipeline.pause()  # e.g. a camera plugged in while minimised
 
     def stop(self) -> None:
@@ -402,7 +380,7 @@ class CameraPage(QWidget):
         identify = self._identify
         assert identify is not None  # can_identify()
         rgb = latest.frame.rgb
-        self._runner.submit(self._freeze_key, lambda: _identify_for_user(identify, rgb),
+        self._runner.submit(self._freeze_key, lambda: identify_for_user(identify, rgb),
                             self._on_freeze_done, self._on_freeze_failed)
 
     def _on_freeze_done(self, key: object, result: PhotoResult) -> None:
@@ -437,7 +415,7 @@ class CameraPage(QWidget):
         self.view.set_banner("")
         self.results_panel.show_message(*LIVE_HINT)
         if self._bridge is not None:
-            if not self._minimised:
+            if not self._minimise.minimised:
                 self._bridge.pipeline.resume()
             self._set_state("live")
         else:
@@ -452,19 +430,12 @@ class CameraPage(QWidget):
             self.keep_requested.emit(self._frozen_frame)
 
     def _show_ended(self) -> None:
-        name = self._source_name
+        can_play_again = self._replay is not None
+        banner, explanation = ended_texts(self._source_name, can_play_again=can_play_again)
         # At the picture's bottom edge: in the middle it covered figurines' names.
-        if self._replay is not None:
-            self.view.set_banner(f"End of {name}. Play it again, open another video or "
-                                 "pick a camera.", at_bottom=True)
-            self.results_panel.show_message(
-                "Ended", "The video has ended. Play it again or open another.")
-        else:
-            self.view.set_banner(f"End of {name}. Open another video or pick a camera.",
-                                 at_bottom=True)
-            self.results_panel.show_message(
-                "Ended", "The video has ended. Open another video or pick a camera.")
-        self.replay_button.setVisible(self._replay is not None)
+        self.view.set_banner(banner, at_bottom=True)
+        self.results_panel.show_message("Ended", explanation)
+        self.replay_button.setVisible(can_play_again)
 
     def _frozen_after_end(self) -> bool:
         """Frozen on the last frame of a clip that ended: there is no live view to go back
@@ -472,12 +443,7 @@ class CameraPage(QWidget):
         return self._frozen and self._state_before_freeze == "ended"
 
     def _set_freeze_button(self) -> None:
-        if not self._frozen:
-            text = "Freeze && identify"
-        elif self._frozen_after_end():
-            text = "Back to the ended video"
-        else:
-            text = "Resume live view"
+        text = freeze_button_text(frozen=self._frozen, after_end=self._frozen_after_end())
         self.freeze_button.setText(f"{text}  (Space)")
         self.freeze_button.setChecked(self._frozen)
         self.keep_button.setVisible(self._frozen)
@@ -544,40 +510,25 @@ class CameraPage(QWidget):
             self._update_status_line()
 
     def _show_error(self, status: LiveStatus, *, live: bool = True) -> None:
-        headings = CAMERA_ERROR_HEADINGS if live else VIDEO_ERROR_HEADINGS
-        heading = headings.get(status.kind, headings["failed"])
-        text = _sentence(status.message)
+        opened_a_photo = status.kind == "photo" and self._video_path is not None
         # Trying a file again reads the same bytes again: for a file the way on is
         # another video, or back to the photos. A camera may come back.
         retry: str | None = "&Try again" if live else None
-        if status.kind == "busy":
-            text += "\n\nClose other apps that use the camera (video calls, other camera " \
-                    "apps), then try again."
-        elif status.kind == "photo" and self._video_path is not None:
-            text += " Photos are identified in the photo view, with the full results."
+        if opened_a_photo:
             self._photo_path = self._video_path
             self._fill_combo(self.watcher.cameras)  # "Photo: …", not "Video: …"
             retry = "&Identify as a photo"
-        elif status.kind == "damaged":
-            text += " The frames before that were shown; the rest of the file cannot be " \
-                    "read. Try another copy of the video."
-        if live:
-            self._status_detail = status.message
-        else:
-            name = self._source_name
-            self._status_detail = (f"{name} stopped: the file is damaged"
-                                   if status.kind == "damaged" else f"Cannot play {name}")
+        self._status_detail = (status.message if live
+                               else file_error_status(status.kind, self._source_name))
         self.message.show_state(
-            heading, text, retry=retry,
+            error_heading(status.kind, live=live),
+            error_text(status.kind, status.message, photo=opened_a_photo), retry=retry,
             open_video="Open a &video file…" if live else "Open &another video…")
         self._show_message_page()
         self._set_state("error")
 
     def _show_no_camera(self) -> None:
-        self.message.show_state(
-            "No camera found",
-            "Connect a webcam: it appears here by itself. You can also open a recorded "
-            "video of your shelf.", retry="&Look again")
+        self.message.show_state(*NO_CAMERA, retry="&Look again")
         self._source_name = ""
         self._show_message_page()
         self._set_state("no-camera")
@@ -606,47 +557,25 @@ class CameraPage(QWidget):
         enabled = picture and (self._frozen or self.can_identify())
         self.freeze_button.setEnabled(enabled)
         self.freeze_action.setEnabled(enabled)
-        tip = "" if not picture or enabled else _MODEL_LOADING_TIP
-        self.freeze_button.setToolTip(tip or "Stop on this frame and show the full results "
-                                             "(Space)")
+        tip = "" if not picture or enabled else MODEL_LOADING_TIP
+        self.freeze_button.setToolTip(tip or FREEZE_TIP)
 
     def _update_status_line(self, update: LiveUpdate | None = None) -> None:
-        """One line under the picture that says what is going on *now*: counts and rates
-        only while names are updating, otherwise the state (a stale "11 updates/s" under a
-        frozen or ended picture would suggest it is still live)."""
-        parts = [self._source_name] if self._source_name else []
-        state = self.state
-        if state == "frozen":
-            parts.append("Frozen: press Space to go back to the ended video"
-                         if self._frozen_after_end() else
-                         "Frozen: press Resume (Space) to go back to the live view")
-        elif state == "ended":
-            parts.append("Ended")
-        elif state == "stopped":
-            parts.append("Stopped")
-        elif state == "error":
-            # Short: the page above says what happened and what to do.
-            parts = [self._status_detail or f"{self._source_name} stopped by an error"]
-        elif state == "disconnected":
-            parts.append("Disconnected, retrying…")
-        elif state == "opening":
-            parts.append("Opening…")
-        elif state == "no-camera":
-            parts = ["No camera"]
-        elif self._bridge is None:
-            pass
-        elif self._minimised:
-            parts.append("Paused while the window is minimised")
-        elif self._bridge.pipeline.engine is None:
-            parts.append("loading the recognition model; names appear when it is ready")
-        elif (update := update or self._last_update) is not None:
-            n = len(update.figurines)
-            parts.append(f"{n} figurine{'s' if n != 1 else ''}")
-            if len(self._update_times) >= 2:
-                span = self._update_times[-1] - self._update_times[0]
-                if span > 0:
-                    parts.append(f"{(len(self._update_times) - 1) / span:.0f} updates/s")
-        self.status_line.setText(" · ".join(parts))
+        """The line under the picture says what is going on now (see `status_line`)."""
+        update = update or self._last_update
+        self.status_line.setText(status_line(
+            self.state, source=self._source_name, detail=self._status_detail,
+            frozen_after_end=self._frozen_after_end(), running=self._bridge is not None,
+            minimised=self._minimise.minimised,
+            model_loading=self._bridge is not None and self._bridge.pipeline.engine is None,
+            figurines=None if update is None else len(update.figurines),
+            updates_per_second=self._updates_per_second()))
+
+    def _updates_per_second(self) -> float | None:
+        if len(self._update_times) < 2:
+            return None
+        span = self._update_times[-1] - self._update_times[0]
+        return (len(self._update_times) - 1) / span if span > 0 else None
 
     # -- devices -------------------------------------------------------------------------------
     def _fill_combo(self, cams: list[CameraInfo]) -> None:
@@ -697,7 +626,6 @@ class CameraPage(QWidget):
     # -- entering and leaving camera mode ---------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        self._watch_window()
         if event.spontaneous():
             return  # window restored from minimised: nothing was stopped
         if callable(self._shops):
@@ -728,78 +656,12 @@ class CameraPage(QWidget):
         self.stop()
 
     # -- minimising -------------------------------------------------------------------------------
-    def _watch_window(self) -> None:
-        """Follow the top-level window's minimised state (the page itself gets no
-        WindowStateChange; the page may also be moved into another window)."""
-        window = self.window()
-        if window is self._watched_window:
-            return
-        if self._watched_window is not None:
-            self._watched_window.removeEventFilter(self)
-        self._watched_window = window
-        window.installEventFilter(self)
-        self._set_minimised(window.isMinimized())
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
-        if watched is self._watched_window and event.type() == QEvent.Type.WindowStateChange:
-            self._set_minimised(watched.isMinimized())
-        return super().eventFilter(watched, event)
-
-    def _set_minimised(self, minimised: bool) -> None:
-        """Nobody sees a minimised window: stop reading frames and naming figurines (a
-        full core at 30 fps) without releasing the camera, and carry on when restored."""
-        if minimised == self._minimised:
-            return
-        self._minimised = minimised
+    def _on_minimised(self, minimised: bool) -> None:
+        """Stop reading frames and naming figurines (a full core at 30 fps) without
+        releasing the camera, and carry on when restored."""
         if self._bridge is not None and not self._frozen:
             if minimised:
                 self._bridge.pipeline.pause()
             else:
                 self._bridge.pipeline.resume()
         self._update_status_line()
-
-
-def install_camera_mode(window: Any) -> CameraPage:
-    """Build the camera page for the main window and put it in place of the placeholder.
-
-    Live names use the window's recognizer once its session has loaded it; a frozen frame
-    goes through the same `identify` as photos (threshold and taught figures included)."""
-    session = window.session
-
-    def engine() -> LiveEngine | None:
-        recognizer = session.recognizer
-        if recognizer is None or not hasattr(recognizer, "classify_crops"):
-            return None
-        from fmf_desktop.live.pipeline import RecognizerEngine
-
-        return RecognizerEngine(recognizer, matcher=lambda: session.matcher)
-
-    def identify(rgb: Any) -> PhotoResult:
-        recognizer = session.recognizer
-        if recognizer is None:  # Freeze is disabled until then; a race at most
-            raise IdentifyError("The recognition model is still loading; try again in a "
-                                "moment.")
-        return recognizer.identify(rgb, unsure_threshold=session.unsure_threshold,
-                                   matcher=session.matcher)
-
-    page = CameraPage(engine, identify, shops=window.settings.shops,
-                      settings=window.settings.qsettings,
-                      model_ready=lambda: session.recognizer is not None)
-
-    def keep(rgb: Any) -> None:
-        from fmf_desktop._qt.photo_session import qimage_from_rgb
-
-        window.toggle_camera(False)
-        session.add_image(qimage_from_rgb(rgb))
-
-    window.set_camera_widget(page)
-    session.model_state_changed.connect(page.refresh_engine)
-    page.keep_requested.connect(keep)
-    page.back_requested.connect(lambda: window.toggle_camera(False))
-
-    def open_photo(path: str) -> None:
-        window.toggle_camera(False)
-        window.open_paths([path])
-
-    page.photo_requested.connect(open_photo)
-    return page

@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from fmf_desktop import __version__
-from fmf_desktop._qt import browser
+from fmf_desktop._qt import browser, shortcuts
 from fmf_desktop._qt.announce import announce
-from fmf_desktop._qt.camera_page import install_camera_mode
+from fmf_desktop._qt.camera_mode import install_camera_mode
 from fmf_desktop._qt.camera_placeholder import CameraPlaceholder
 from fmf_desktop._qt.canvas import PhotoCanvas
 from fmf_desktop._qt.empty_state import EmptyState
@@ -61,19 +61,6 @@ SETTINGS_NOT_SAVED_MESSAGE = (
     "Your preferences cannot be saved: the settings file is not writable (read-only or "
     "full disk). Changes work until you quit, then they are lost."
 )
-
-# Keys whose own symbol reads badly after the "+" that joins modifiers ("Ctrl++").
-_KEY_WORDS = {"+": "Plus", "-": "Minus", "=": "Equals"}
-
-
-def readable_keys(sequence: QKeySequence) -> str:
-    """A shortcut as the user reads it: "Ctrl+Plus", not "Ctrl++"."""
-    text = sequence.toString(QKeySequence.SequenceFormat.NativeText)
-    head, sep, key = text.rpartition("+")
-    if sep and not key and head.endswith("+"):  # "Ctrl++": the key itself is "+"
-        return head + "Plus"
-    return f"{head}{sep}{_KEY_WORDS.get(key, key)}" if sep else text
-
 
 WEB_URL_MESSAGE = (
     "That is a web address. Save the image to your computer first, then drop or open "
@@ -591,29 +578,10 @@ class MainWindow(QMainWindow):
                           if isinstance(a, QAction)]
         actions += camera_actions
         actions += [self.settings_action, self.shortcuts_action, self.quit_action]
-        rows = []
-        for action in actions:
-            keys = list(dict.fromkeys(readable_keys(k) for k in action.shortcuts()))
-            if keys:
-                name = action.text().replace("&", "").rstrip("…")
-                if action in camera_actions:
-                    name += " (camera mode)"
-                rows.append((name, " or ".join(keys)))
-        return rows
+        return shortcuts.shortcut_rows(actions, camera_only=camera_actions)
 
     def show_shortcuts(self) -> None:
-        # Padding on the name column: without it "Whole photo is one figure" runs into "W".
-        text = "".join(
-            f"<tr><td style='padding-right: 24px'>{escape(name)}</td>"
-            f"<td><b>{escape(keys)}</b></td></tr>"
-            for name, keys in self.shortcut_rows())
-        extra = ("<p>Keyboard: Tab reaches the list of figurines in the photo; its arrow "
-                 "keys select a box, as clicking it does. In the top matches, arrow keys "
-                 "choose the character whose shop links are shown.</p>"
-                 "<p>Mouse: wheel zooms, drag pans, click a box to select it, "
-                 "Shift+drag draws a box.</p>")
-        QMessageBox.information(self, "Keyboard shortcuts",
-                                f"<table cellspacing='2'>{text}</table>{extra}")
+        shortcuts.show_shortcuts(self, self.shortcut_rows())
 
     def show_about(self) -> None:
         QMessageBox.about(

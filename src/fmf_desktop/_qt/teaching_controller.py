@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -104,7 +104,9 @@ class TeachingController(QObject):
         self.collection: Collection | None = None
         self.library_error = ""
         self.collection_error = ""
-        self.teach_dialog: TeachDialog | None = None
+        self.teach_dialog: TeachDialog | None = None  # the one open now, if any
+        # Every teach dialog not yet deleted (closed ones until their checks are done).
+        self._teach_dialogs: list[TeachDialog] = []
         self.library_dialog: LibraryDialog | None = None
         self.collection_view: CollectionView | None = None
         self._correction: _PendingCorrection | None = None
@@ -121,8 +123,8 @@ class TeachingController(QObject):
         problems = [m for m in (self.library_error, self.collection_error) if m]
         read_only = [store.path if store is not None and store.read_only else None
                      for store in (self.library, self.collection)]
-        # Said once at startup (and not only when a change fails): the bar holds one
-        # warning, so an error and a read-only note share it.
+        # Said once at startup (and not only when a change fails), as one message: a store
+        # that cannot be opened and one that is read-only are one story for the user.
         note = read_only_message(*read_only) if any(read_only) else ""
         if problems:
             self.window.message_bar.show_message(
@@ -216,13 +218,9 @@ class TeachingController(QObject):
 
     def _camera_frame(self) -> Any:
         """The camera page's latest frame (RGB), or None when the camera is not running."""
-        page = getattr(self.window, "camera_page", None)
-        # CameraPage keeps its live bridge private; it has no public frame accessor yet.
-        bridge = getattr(page, "_bridge", None)
-        latest = getattr(bridge, "latest", None)
-        frame = getattr(latest, "frame", None)
-        rgb = getattr(frame, "rgb", None)
-        return None if rgb is None else rgb.copy()
+        # Until camera mode is installed the page is a placeholder without frames.
+        latest_rgb = getattr(self.window.camera_page, "latest_rgb", None)
+        return latest_rgb() if callable(latest_rgb) else None
 
     def selected_figurine(self) -> tuple[Any, Figurine] | None:
         item = self.session.current_item()
@@ -309,7 +307,7 @@ class TeachingController(QObject):
         if self.session.model_state != "ready" or self.library is None:
             return
         try:
-            taught = len(self.library.figures())
+            taught = self.library.count()  # on the GUI thread: no per-figure grouping
         except LibraryError:
             return  # the message bar explains; the session's text stays
         bundled = len(getattr(self.session.recognizer, "classes", []) or [])
@@ -338,10 +336,7 @@ class TeachingController(QObject):
 
         dialog = TeachDialog(known=self._known_characters(), capture=self.capture,
                              parent=self.window)
-        dialog.accepted.connect(lambda: self.teach(dialog.request()))
-        self.teach_dialog = dialog
-        dialog.open()
-        return dialog
+        return self._open(dialog)
 
     def correct_current(self) -> TeachDialog | None:
         found = self.selected_figurine()
@@ -373,11 +368,31 @@ class TeachingController(QObject):
                              whole_photo=whole_preview,
                              figurines_in_photo=len(item.result.figurines),
                              parent=self.window)
-        dialog.accepted.connect(lambda: self.teach(dialog.request()))
         dialog.rejected.connect(self._forget_correction)  # let go of the photo's pixels
+        return self._open(dialog)
+
+    def _open(self, dialog: TeachDialog) -> TeachDialog:
+        """Show a teach or correction dialog that is freed once it closes."""
+        # Each dialog holds its photos' thumbnails (a correction also its crop and the
+        # whole photo) and a thread pool: kept until exit, every Ctrl+T or "Not this?"
+        # would add to them.
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.teach(dialog.request()))
+        dialog.finished.connect(lambda _result: self._on_dialog_closed(dialog))
+        dialog.destroyed.connect(lambda: self._teach_dialogs.remove(dialog))
+        self._teach_dialogs.append(dialog)
         self.teach_dialog = dialog
         dialog.open()
         return dialog
+
+    def _on_dialog_closed(self, dialog: TeachDialog) -> None:
+        if self.teach_dialog is dialog:
+            self.teach_dialog = None
+        # Photo checks not started yet are for thumbnails nobody will see: drop them.
+        # Deleting the dialog deletes its pool, which waits for the check still running
+        # (one small decode), so no result is delivered to a deleted dialog.
+        for runner in dialog.findChildren(JobRunner):
+            runner.pool.clear()
 
     def _forget_correction(self) -> None:
         self._correction = None
@@ -550,10 +565,10 @@ class TeachingController(QObject):
 
     def wait_idle(self, msecs: int = 30000) -> bool:
         """Block until every worker that reads or writes the stores is done: teaching
-        here, the library dialog's import/export and cover decoding, the teach dialog's
-        photo checks."""
+        here, the library dialog's import/export and cover decoding, and the photo checks
+        of every teach dialog not yet deleted (closed ones too, until they are)."""
         done = self._runner.wait(msecs)
-        for dialog in (self.library_dialog, self.teach_dialog):
+        for dialog in [self.library_dialog, *self._teach_dialogs]:
             if dialog is not None:
                 done = dialog.wait_idle(msecs) and done
         return done

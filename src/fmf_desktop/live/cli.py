@@ -158,10 +158,6 @@ def _error_text(message: str, kind: str, spec: str) -> str:
 def cmd_live(args: argparse.Namespace) -> int:
     # Some launchers start us with SIGINT ignored; Ctrl+C must still end the stream.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        return run_live(args, sys.stdout, sys.stderr)
-    except KeyboardInterrupt:
-        # Ctrl+C is how a user ends a camera stream: exit quietly with the usual code.
-        return 130
-    # `fmf-desktop live ... | head` (BrokenPipeError) ends quietly in cli.main, with 141
-    # like the other subcommands.
+    # Ctrl+C (how a user ends a camera stream) and `fmf-desktop live ... | head` end
+    # quietly in cli.main, with 130 and 141 like the other subcommands.
+    return run_live(args, sys.stdout, sys.stderr)

@@ -198,7 +198,7 @@ class LivePipeline:
         self._threads: list[threading.Thread] = []
         self._final_status = LiveStatus("stopped")
         self._final_status_override: LiveStatus | None = None
-        self._opening = False  # the capture thread is inside `source.open()`
+        self._opening = threading.Event()  # the capture thread is in `source.open()`
         self.frames_read = 0
         self.updates = 0
         self.engine: LiveEngine | None = None
@@ -212,6 +212,9 @@ class LivePipeline:
         rec = threading.Thread(target=self._recognition_loop, name="fmf-live-recognition",
                                daemon=True)
         self._threads = [cap, rec]
+        # Before the thread runs, not by it: a `stop()` right after `start()` must already
+        # know not to wait for an `open()` that may hang.
+        self._opening.set()
         cap.start()
         rec.start()
 
@@ -248,7 +251,7 @@ class LivePipeline:
         self._stop.set()
         self._paused.clear()
         self._slot.close()
-        if timeout is not None and self._opening:
+        if timeout is not None and self._opening.is_set():
             # A driver hanging in open() (a camera behind a flaky USB hub) holds nothing we
             # could release; the capture thread closes the source itself once open()
             # returns. Waiting for it would only delay quitting.
@@ -280,7 +283,6 @@ class LivePipeline:
         final = LiveStatus("stopped")
         try:
             self.on_status(LiveStatus("opening", f"Opening {src.name}…"))
-            self._opening = True
             try:
                 src.open()
             except SourceError as exc:
@@ -290,7 +292,9 @@ class LivePipeline:
                 final = self._unexpected(exc, "could not be opened")
                 return
             finally:
-                self._opening = False
+                self._opening.clear()
+            if self._stop.is_set():
+                return  # stopped while opening: it never went live
             self.on_status(LiveStatus("live", src.name))
             while not self._stop.is_set():
                 if self._paused.is_set():

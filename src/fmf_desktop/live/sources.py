@@ -49,9 +49,12 @@ import numpy as np
 ErrorKind = Literal["not-found", "busy", "permission", "unreadable", "disconnected",
                     "photo", "damaged", "failed"]
 
-#: A video that stops before this share of the frames its container announces is damaged
-#: (truncated download, bad sectors).  Counts estimated from duration x frame rate are
-#: off by a few percent at most, so this leaves them room.
+#: A video that stops before this share of the frames its container announces, and of
+#: the duration those frames make at its frame rate, is damaged (truncated download, bad
+#: sectors); the slack is for rounding in the container's numbers.  The duration check is
+#: what keeps a valid variable-frame-rate MKV/WebM from being called damaged: their frame
+#: "count" is only duration x nominal frame rate, which can be far more frames than the
+#: clip has, while the last frame's time still reaches the end.
 COMPLETE_SHARE = 0.9
 #: Below this many frames a count says too little to call a clip damaged.
 MIN_COUNTED_FRAMES = 10
@@ -164,6 +167,7 @@ class VideoFileSource(FrameSource):
         self._index = 0
         self._start = 0.0
         self._frame_count: int | None = None  # as the container reports it, if usable
+        self._last_frame_ms = 0.0  # the time of the last frame read, as the decoder says
 
     @property
     def fps(self) -> float:
@@ -209,6 +213,7 @@ class VideoFileSource(FrameSource):
         self._fps = float(fps) if 1.0 <= fps <= 240.0 else 30.0
         self._cap = cap
         self._first_frame = first
+        self._last_frame_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
         self._index = 0
         self._start = time.monotonic()
 
@@ -219,6 +224,9 @@ class VideoFileSource(FrameSource):
             ok, bgr, self._first_frame = True, self._first_frame, None
         else:
             ok, bgr = self._cap.read()
+            if ok and self._frame_count is not None:
+                # Read now: after the read that fails at the end, FFmpeg answers 0.
+                self._last_frame_ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         if not ok or bgr is None:
             self._check_complete()
             return None
@@ -236,10 +244,15 @@ class VideoFileSource(FrameSource):
         return frame
 
     def _check_complete(self) -> None:
-        """At the end: a clip that stops far short of its announced length is damaged, not
-        finished (otherwise a truncated file would look like a short one)."""
+        """At the end: a clip that stops far short of its announced length, in frames and
+        in time, is damaged, not finished (otherwise a truncated file would look like a
+        short one).  A decoder that cannot tell the time (0) leaves the frame count to
+        decide, which is exact in the AVI files this matters most for."""
         expected = self._frame_count
-        if expected is not None and self._index < COMPLETE_SHARE * expected:
+        if expected is None or self._index >= COMPLETE_SHARE * expected:
+            return
+        announced_ms = expected / self._fps * 1000.0
+        if self._last_frame_ms < COMPLETE_SHARE * announced_ms:
             raise SourceError(
                 f"{self.name} is incomplete or damaged: playback stopped at frame "
                 f"{self._index} of {expected}", "damaged")
