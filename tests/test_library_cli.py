@@ -156,6 +156,18 @@ def test_an_unusable_default_library_still_identifies_with_the_bundled_model(
     assert len(json.loads(out)["figurines"][0]["top"]) == 5
 
 
+def test_a_data_folder_that_cannot_be_created_does_not_stop_identify(
+        tmp_path, capsys, photos, monkeypatch):
+    # First run with a read-only home: the app's data folder cannot be made.
+    blocker = tmp_path / "home-is-a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("FMF_DATA_DIR", str(blocker / "data"))
+    code, out, err = run(capsys, "identify", "--json", "--whole-image", str(photos[0]))
+    assert code == 0
+    assert "bundled model only" in err
+    assert len(json.loads(out)["figurines"][0]["top"]) == 5
+
+
 def _missing(path):
     return path
 

@@ -52,9 +52,11 @@ def matcher_for_identify(args: argparse.Namespace,
     from .paths import default_labels_path, default_model_path
 
     err = err or sys.stderr
-    path = _library_path(args)
     explicit = args.library is not None
     try:
+        # Finding the default library creates the data folder, which can fail too (a
+        # read-only home on first run): that must not stop recognition either.
+        path = _library_path(args)
         if path.is_dir():
             raise LibraryError(f"{path} is a folder, not a figure library file.")
         if not path.is_file():
