@@ -244,6 +244,22 @@ def test_menu_installer_points_the_desktop_entry_at_the_unpacked_folder(tmp_path
     assert (data / "icons" / "hicolor" / "256x256" / "apps" / "fmf-desktop.png").is_file()
 
 
+@pytest.mark.skipif(shutil.which("sh") is None or sys.platform == "win32",
+                    reason="needs a POSIX shell")
+def test_menu_installer_quotes_folder_names_the_desktop_entry_spec_way(tmp_path):
+    # Unpacked under a folder a user might well have: & and % broke the entry before.
+    layout = _fake_linux_bundle(tmp_path / 'R&D 100% "new" $x')
+    build.finish_linux(layout)
+    data = tmp_path / "xdg-data"
+    subprocess.run(["sh", str(layout.bundle / "install-desktop-entry.sh")], check=True,
+                   env={**os.environ, "XDG_DATA_HOME": str(data)}, capture_output=True)
+    entry = (data / "applications" / "fmf-desktop.desktop").read_text(encoding="utf-8")
+    folder = str(layout.bundle.resolve())
+    quoted = folder.replace("%", "%%").replace('"', '\\\\"').replace("$", "\\\\$")
+    assert f'Exec="{quoted}/{policy.APP_EXE_NAME}" %F' in entry.splitlines()
+    assert f"TryExec={folder}/{policy.APP_EXE_NAME}" in entry.splitlines()
+
+
 # -- what goes into the bundle -------------------------------------------------------------
 
 @functools.cache
