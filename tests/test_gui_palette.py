@@ -131,3 +131,17 @@ def test_coloured_text_follows_a_theme_switch(qtbot, first, then):
         assert unreadable(widgets) == {}
         with app_palette(then):
             assert unreadable(widgets) == {}, f"after switching from {first} to {then}"
+
+
+def test_box_captions_are_readable_on_their_box_colours():
+    # Captions are white on the known, selected and "not sure" colours in the photo view,
+    # and white (dark on the light ones) in camera mode.
+    from fmf_desktop._qt import box_item, camera_view
+    from fmf_desktop._qt.status_color import contrast_ratio
+
+    white, black = QColor("white"), QColor("black")
+    for colour in (box_item.KNOWN_COLOR, box_item.UNSURE_COLOR, box_item.SELECTED_COLOR):
+        assert contrast_ratio(white, colour) >= 4.5, colour.name()
+    for kind, rgb in camera_view.COLORS.items():
+        text = black if kind in camera_view.DARK_TEXT else white
+        assert contrast_ratio(text, QColor(*rgb)) >= 4.5, kind

@@ -129,3 +129,21 @@ def test_the_threshold_hint_sits_under_the_threshold_not_the_threads(gui_setting
     assert top(dialog.threshold) < top(hint) < top(dialog.threads)
     # Heard with the box it explains, too.
     assert dialog.threshold.accessibleDescription() == hint.text()
+
+
+def test_the_dialog_opens_tall_enough_that_nothing_overlaps(gui_settings, qtbot):
+    from fmf_desktop._qt.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(gui_settings, model_threshold=0.49)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    def bottom(widget) -> int:
+        return widget.mapTo(dialog, widget.rect().bottomLeft()).y()
+
+    def top(widget) -> int:
+        return widget.mapTo(dialog, widget.rect().topLeft()).y()
+
+    # The wrapped hints need more height than the layout's unwrapped size hint says.
+    assert bottom(dialog.shop_list) < top(dialog.remove_button)

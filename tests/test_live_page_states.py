@@ -201,7 +201,7 @@ def test_a_clip_that_ended_stays_ended_after_freeze_and_can_play_again(
         qtbot.mouseClick(page.freeze_button, Qt.MouseButton.LeftButton)
     assert "Frozen" in page.status_line.text()
     # Nothing is live: the way back is to the ended video.
-    assert "Back to the ended video" in page.freeze_button.text()
+    assert "Back to the video" in page.freeze_button.text()
     assert "live" not in page.status_line.text()
     # The boxes are numbered like the list beside the picture.
     page.view.grab()

@@ -102,7 +102,7 @@ def freeze_button_text(*, frozen: bool, after_end: bool) -> str:
     frozen on the last frame of a clip that ended, with no live view to go back to."""
     if not frozen:
         return "Freeze && identify"
-    return "Back to the ended video" if after_end else "Resume live view"
+    return "Back to the video" if after_end else "Resume live view"
 
 
 def status_line(

@@ -128,7 +128,13 @@ class SettingsDialog(QDialog):
         layout.addWidget(shops_box, 1)
         layout.addWidget(recog_box)
         layout.addWidget(buttons)
-        self.resize(em * 36, em * 30)
+        # Tall enough for the wrapped hints at this width (sizeHint alone measures them
+        # unwrapped, and the shop list's buttons then overlapped it).
+        width = em * 36
+        layout = self.layout()
+        needed = (layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
+                  else self.sizeHint().height())
+        self.resize(width, max(em * 30, needed))
         self._update_remove_button(self.shop_list.currentRow())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
