@@ -201,11 +201,35 @@ def test_the_matcher_completes_new_examples_before_it_rebuilds(library):
     assert len(matcher.index()) == 0 and len(calls) == 1
     rng = np.random.default_rng(2)
     library.teach("fig", [NewExample(unit(rng.normal(size=DIM)), b"jpeg")], model=MODEL)
-    assert len(matcher.index()) == 1 and len(calls) == 2
+    # It completes the new example, then checks once more that nothing is left.
+    assert len(matcher.index()) == 1 and len(calls) == 3
     assert library.examples_without_views(MODEL) == []
     # Its own writes don't make the next call rebuild again.
     matcher.index()
-    assert len(calls) == 2
+    assert len(calls) == 3
+
+
+def test_examples_taught_while_the_matcher_completes_others_are_completed_too(library):
+    # The app teaches on one thread while photos are named on another: a figure taught
+    # while the views of the previous one are being made must not enter the index
+    # half-done (photos were then named differently from run to run).
+    rng = np.random.default_rng(3)
+    library.teach("first", [NewExample(unit(rng.normal(size=DIM)), b"jpeg")], model=MODEL)
+    taught_meanwhile = []
+
+    def before_rebuild(lib):
+        missing = lib.examples_without_views(MODEL)
+        if not taught_meanwhile:
+            taught_meanwhile.append(True)
+            lib.teach("second", [NewExample(unit(rng.normal(size=DIM)), b"jpeg")],
+                      model=MODEL)
+        for example_id, _ in missing:
+            lib.set_views([(example_id, np.zeros((1, DIM)))])
+
+    matcher = LibraryMatcher(library, MODEL, DIM, SimilarityCalibration(center=0.5),
+                             before_rebuild=before_rebuild)
+    assert len(matcher.index()) == 2
+    assert library.examples_without_views(MODEL) == []
 
 
 class _NeverCalledModel:

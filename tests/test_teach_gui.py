@@ -136,6 +136,19 @@ def test_an_unreadable_photo_is_named_by_its_file_name(qtbot, tmp_path):
     assert str(broken) in dialog.problem_label.toolTip()  # where it is, on hover
 
 
+def test_correcting_a_photo_that_is_still_reopening_says_so(real_window, qtbot, tmp_path):
+    window = real_window
+    window.open_paths([str(figure_photo(tmp_path / "a.png", 1)),
+                       str(figure_photo(tmp_path / "b.png", 2))])
+    wait_for_result(qtbot, window, 0)
+    wait_for_result(qtbot, window, 1)
+    item = window.session.current_item()
+    # What the user meets right after Page Up to a photo whose pixels were let go:
+    item.loaded, item.decoding = None, True
+    assert window.teaching.correct_current() is None
+    assert "still opening" in window.message_bar.text()
+
+
 def test_correcting_a_result_stores_the_crop_and_fixes_the_answer(real_window, qtbot, tmp_path,
                                                                   artifacts_dir):
     window = real_window

@@ -254,8 +254,18 @@ class LibraryMatcher:
                 revision = self.library.revision
                 if revision != self._revision:
                     if self.before_rebuild is not None:
-                        self.before_rebuild(self.library)
-                        revision = self.library.revision  # it may have written
+                        # Until it finds nothing left to do: a teach on another thread
+                        # can add examples while it runs, and an index built with those
+                        # half-done would stay in use (its revision already counted
+                        # them), so the same photo could be named differently from run
+                        # to run. The last pass only reads.
+                        while True:
+                            self.before_rebuild(self.library)
+                            done, revision = revision, self.library.revision
+                            if revision == done:
+                                break
+                    # Anything written after this read changes the revision again, and
+                    # the next call rebuilds.
                     table = self.library.embedding_table(self.model, self.dim)
                     self._index = PrototypeIndex(table, self.calibration)
                     self._revision = revision

@@ -255,6 +255,12 @@ class TeachingController(QObject):
         self.window.statusBar().showMessage(text, 6000)
 
     def _error(self, text: str) -> None:
+        """A failed action: an error about what the user just did, which goes with the
+        next photo (lasting problems with the stores are warnings: ``_warn``)."""
+        self.window.message_bar.show_message(_user_message(text), "error", transient=True)
+
+    def _warn(self, text: str) -> None:
+        """A lasting problem (the library cannot be read): stays until closed."""
         self.window.message_bar.show_message(_user_message(text), "error")
 
     def _refuse(self, why: str) -> None:
@@ -297,8 +303,8 @@ class TeachingController(QObject):
         bar: the library opened, but its figures cannot be read, so none are matched."""
         error = getattr(self.matcher, "last_error", None)
         if error and error != self._matcher_error_shown:
-            self._error(f"Taught figures are not recognised right now: {error}\n"
-                        f"{UNAVAILABLE}")
+            self._warn(f"Taught figures are not recognised right now: {error}\n"
+                       f"{UNAVAILABLE}")
         self._matcher_error_shown = error
 
     def _show_model_status(self) -> None:
@@ -344,7 +350,10 @@ class TeachingController(QObject):
             return None
         item, fig = found
         if item.loaded is None:
-            self._error("This photo is not loaded any more; open it again to correct it.")
+            # The shown photo is decoded again when the user comes back to it.
+            self._error("This photo is still opening; correct it again in a moment."
+                        if item.decoding else
+                        "This photo is not loaded any more; open it again to correct it.")
             return None
         from fmf_desktop._qt.teach_dialog import TeachDialog
         from fmf_desktop.library import make_thumbnail
