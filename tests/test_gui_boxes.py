@@ -36,6 +36,22 @@ def drag_box(qtbot, canvas, x0, y0, x1, y1, modifier=Qt.KeyboardModifier.ShiftMo
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, modifier, end)
 
 
+def grey_canvas(qtbot, width: int, height: int):
+    """A shown PhotoCanvas of ``width`` x ``height`` holding a plain 1200x800 photo."""
+    from PySide6.QtGui import QImage
+
+    from fmf_desktop._qt.canvas import PhotoCanvas
+
+    canvas = PhotoCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(width, height)
+    canvas.show()
+    image = QImage(1200, 800, QImage.Format.Format_RGB32)
+    image.fill(0x808080)
+    canvas.set_image(image)
+    return canvas
+
+
 def figurines(window):
     return window.session.current_item().result.figurines
 
@@ -129,19 +145,11 @@ def test_wheel_zooms_and_fit_shows_the_whole_photo(scripted_window, tmp_path, qt
 
 def test_captions_of_overlapping_boxes_do_not_cover_each_other(qtbot):
     import numpy as np
-    from PySide6.QtGui import QImage
 
-    from fmf_desktop._qt.canvas import PhotoCanvas
     from fmf_desktop.results import Box, Figurine
     from tests.support.gui_helpers import ScriptedRecognizer
 
-    canvas = PhotoCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 400)
-    canvas.show()
-    image = QImage(1200, 800, QImage.Format.Format_RGB32)
-    image.fill(0x808080)
-    canvas.set_image(image)
+    canvas = grey_canvas(qtbot, 600, 400)
     top = ScriptedRecognizer()._top(0, 0.9)
     figs = [Figurine(Box(100 + 8 * i, 100 + 4 * i, 200, 200), top, np.zeros(4), "known")
             for i in range(3)]
@@ -170,19 +178,11 @@ def test_a_small_box_inside_a_big_one_keeps_its_caption_off_the_big_one(qtbot):
     """A caption must not sit on another figurine's face: the small box's caption moves
     out of the big box (here: below both), the big box's stays at its corner."""
     from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QImage
 
-    from fmf_desktop._qt.canvas import PhotoCanvas
     from fmf_desktop.results import Box, Figurine
     from tests.support.gui_helpers import ScriptedRecognizer
 
-    canvas = PhotoCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 400)
-    canvas.show()
-    image = QImage(1200, 800, QImage.Format.Format_RGB32)
-    image.fill(0x808080)
-    canvas.set_image(image)
+    canvas = grey_canvas(qtbot, 600, 400)
     recognizer = ScriptedRecognizer()
     big = Figurine(Box(100, 100, 300, 300), recognizer._top(0, 0.9), np.zeros(4), "known")
     small = Figurine(Box(90, 280, 90, 110), recognizer._top(1, 0.3), np.zeros(4), "unsure")
@@ -310,19 +310,11 @@ def test_a_caption_near_the_photos_right_edge_stays_on_the_photo(qtbot):
     """A box at the right edge (a small window): its caption, wider than the box, moves
     left instead of running past the photo, where the window cuts it off."""
     from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QImage
 
-    from fmf_desktop._qt.canvas import PhotoCanvas
     from fmf_desktop.results import Box, Figurine
     from tests.support.gui_helpers import ScriptedRecognizer
 
-    canvas = PhotoCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(500, 400)
-    canvas.show()
-    image = QImage(1200, 800, QImage.Format.Format_RGB32)
-    image.fill(0x808080)
-    canvas.set_image(image)
+    canvas = grey_canvas(qtbot, 500, 400)
     top = ScriptedRecognizer()._top(0, 0.98)
     figurine = Figurine(Box(1100, 300, 100, 100), top, np.zeros(4), "known")
     canvas.set_figurines([figurine], -1)
