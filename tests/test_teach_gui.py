@@ -467,7 +467,9 @@ def test_quitting_waits_for_the_photo_checks_of_an_open_dialog(real_window, tmp_
     assert window.teaching.wait_idle(WAIT_MS)  # what closing the window does
     QCoreApplication.processEvents()  # the finished checks' results, already queued
     labels = [dialog.photo_list.item(i).text() for i in range(dialog.photo_count())]
-    assert labels == [f"p{i}.png" for i in range(4)]  # none still "loading…"
+    # None still "loading…": each names its file and the part that will be taught.
+    assert [label.split("\n")[0] for label in labels] == [f"p{i}.png" for i in range(4)]
+    assert not any("loading" in label for label in labels)
 
 
 def test_a_damaged_library_is_explained_once(qtbot, gui_settings, shared_recognizer,
@@ -636,3 +638,52 @@ def test_a_read_only_library_and_collection_say_so_and_offer_no_changes(
         assert not teaching.correct_action.isEnabled() and not teaching.add_action.isEnabled()
     finally:
         window.session.wait_idle(WAIT_MS)
+
+
+def test_the_preview_shows_the_head_that_teaching_takes(qtbot, tmp_path, shared_recognizer):
+    """Without "Photos show only the figure" the app teaches a located head, not the
+    photo the user added: the thumbnail shows that head, the very box teach_crop takes,
+    and ticking the option shows the whole photo instead, without looking again."""
+    import cv2
+
+    from fmf_desktop._qt.teach_dialog import BOX_ROLE, TeachDialog
+    from fmf_desktop.imaging import load_image
+    from fmf_desktop.teaching import TEACH_MAX_SIDE, teach_crop
+
+    shelf, _ = photos.drawn_shelf(seed=2)
+    path = tmp_path / "shelf.png"
+    cv2.imwrite(str(path), cv2.cvtColor(shelf, cv2.COLOR_RGB2BGR))
+    plain = figure_photo(tmp_path / "dragon.png", 3)  # discs: no head in it
+    dialog = TeachDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.add_photos([str(path), str(plain)])
+    wait_thumbnails(qtbot, dialog)
+    shelf_item, plain_item = dialog.photo_list.item(0), dialog.photo_list.item(1)
+
+    rgb = load_image(path, max_side=TEACH_MAX_SIDE).rgb  # as the teaching controller does
+    taught = teach_crop(shared_recognizer, rgb)
+    assert taught.found > 0  # a located head, not the whole photo
+    assert shelf_item.data(BOX_ROLE) == taught.box
+    assert shelf_item.text() == "shelf.png\nfound head"
+    assert "tick “Photos show only the figure”" in shelf_item.toolTip()
+    plain_box = plain_item.data(BOX_ROLE)
+    plain_taught = teach_crop(shared_recognizer, load_image(plain, max_side=TEACH_MAX_SIDE).rgb)
+    assert (plain_box is None) == (plain_taught.found == 0)
+    if plain_box is not None:
+        assert plain_box == plain_taught.box
+    found_icon = shelf_item.icon().cacheKey()
+
+    dialog.whole_image.setChecked(True)
+    assert [dialog.photo_list.item(i).text().split("\n")[1] for i in range(2)] == [
+        "whole photo", "whole photo"]
+    assert shelf_item.icon().cacheKey() != found_icon
+    assert dialog._pending == 0  # swapped, not checked again
+    dialog.whole_image.setChecked(False)
+    assert shelf_item.text() == "shelf.png\nfound head"
+    assert shelf_item.icon().cacheKey() == found_icon
+    # Camera frames keep their caption (teaching still looks for the figurine in them).
+    dialog.add_crop(np.full((40, 30, 3), 120, np.uint8), "camera")
+    dialog.whole_image.setChecked(True)
+    assert dialog.photo_list.item(2).text() == "camera"
+    assert dialog.request().photos == (str(path), str(plain))

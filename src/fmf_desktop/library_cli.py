@@ -149,6 +149,7 @@ def _teach(args: argparse.Namespace, library: Library, progress: TeachProgress,
     from .imaging import ImageLoadError, load_image
     from .recognition import ModelLoadError, Recognizer
     from .teaching import (
+        TEACH_MAX_SIDE,
         BlankPhotoError,
         add_missing_views,
         current_model_key,
@@ -166,7 +167,7 @@ def _teach(args: argparse.Namespace, library: Library, progress: TeachProgress,
     examples, failed = [], 0
     for photo in args.photos:
         try:
-            image = load_image(photo, max_side=2048)
+            image = load_image(photo, max_side=TEACH_MAX_SIDE)
         except ImageLoadError as exc:
             failed += 1
             print(f"fmf-desktop teach: {exc} (skipped)", file=err)  # exc names the photo

@@ -60,6 +60,12 @@ def crop_for_box(rgb: np.ndarray, box: Box, whole_image: bool) -> np.ndarray:
     return square_crop(rgb, box, THUMBNAIL_SIZE)
 
 
+#: Longest side a photo is decoded at before ``teach_crop``: locating works on a small
+#: copy and crops are 224 px, while 2048 keeps a far-away head sharp. The teach dialog's
+#: preview decodes at the same size so that the box it shows is the one taught.
+TEACH_MAX_SIDE = 2048
+
+
 class BlankPhotoError(ValueError):
     """A photo of one flat colour: there is no figurine in it to teach."""
 

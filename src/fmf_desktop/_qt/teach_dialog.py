@@ -3,8 +3,10 @@
 The user gives a name, an optional franchise and one or more photos (files, drops, or a
 crop handed in by the correction flow). Photos are checked and thumbnailed on a worker
 thread; unreadable and blank ones are listed with the reason and left out (a blank one
-is kept, with a warning, when whole photos are taught). The dialog only
-collects the request; the caller does the embedding and storing off the GUI thread.
+is kept, with a warning, when whole photos are taught). Each photo's thumbnail shows the
+part that will be taught (the head the app finds, or the whole photo), so a wrong find
+shows before teaching. The dialog only collects the request; the caller does the
+embedding and storing off the GUI thread.
 """
 
 from __future__ import annotations
@@ -48,17 +50,24 @@ from fmf_desktop._qt.elide import FitWidthDelegate
 from fmf_desktop._qt.secondary_text import mark_secondary, secondary_color
 from fmf_desktop._qt.status_color import mark_status
 from fmf_desktop._qt.workers import JobRunner
-from fmf_desktop.results import Candidate, CharacterInfo
+from fmf_desktop.results import Box, Candidate, CharacterInfo
 from fmf_desktop.wording import count_noun
 
 THUMB = 96
 PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff);;All files (*)"
 BLANK_PHOTO = "the photo is blank (one flat colour)"
+FOUND_HEAD = "found head"
+WHOLE_PHOTO = "whole photo"
 # An item's data: the file path (None for crops), the crop's pixels, and whether the
-# photo is blank.
+# photo is blank. A file's item also keeps both previews, so ticking "Photos show only
+# the figure" swaps them without decoding or locating again: the located box (None when
+# nothing was found and the whole photo is taught either way) and the two icons.
 PATH_ROLE = Qt.ItemDataRole.UserRole
 CROP_ROLE = Qt.ItemDataRole.UserRole + 1
 BLANK_ROLE = Qt.ItemDataRole.UserRole + 2
+BOX_ROLE = Qt.ItemDataRole.UserRole + 3
+FOUND_ICON_ROLE = Qt.ItemDataRole.UserRole + 4
+WHOLE_ICON_ROLE = Qt.ItemDataRole.UserRole + 5
 
 
 @dataclass(frozen=True)
@@ -84,18 +93,39 @@ def _icon_from_rgb(rgb: np.ndarray) -> QIcon:
 
 @dataclass(frozen=True)
 class _CheckedPhoto:
-    thumbnail: np.ndarray
+    thumbnail: np.ndarray  # the whole photo, small
     blank: bool  # one flat colour: nothing in it to teach
+    box: Box | None = None  # the head teaching takes; None: the whole photo is taught
+    found: np.ndarray | None = None  # that head's crop, as teaching frames it
 
 
 def _check_photo(path: str) -> _CheckedPhoto:
-    """Decode ``path`` small and look at it (on a worker thread). Errors name the file,
-    not its full path, like the main window does."""
-    from fmf_desktop.imaging import load_image
-    from fmf_desktop.vision import looks_blank
+    """Decode ``path`` and look at it (on a worker thread). Errors name the file, not its
+    full path, like the main window does.
 
-    rgb = load_image(path, name=Path(path).name, max_side=THUMB * 2).rgb
-    return _CheckedPhoto(rgb, looks_blank(rgb))
+    Also picks what ``teaching.teach_crop`` will teach, without the model: with no
+    taught-figure matcher, ``identify``'s figurines are the located boxes in
+    ``locate_figurines`` order (else the whole photo), so its first one is the first
+    located box. Decoded at the teaching size, because the locator's boxes depend on it.
+    """
+    import cv2
+
+    from fmf_desktop.imaging import load_image
+    from fmf_desktop.teaching import TEACH_MAX_SIDE, crop_for_box
+    from fmf_desktop.vision import locate_figurines, looks_blank
+
+    rgb = load_image(path, name=Path(path).name, max_side=TEACH_MAX_SIDE).rgb
+    h, w = rgb.shape[:2]
+    scale = min(1.0, THUMB * 2 / max(h, w))
+    thumbnail = (rgb if scale == 1.0 else
+                 cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
+                            interpolation=cv2.INTER_AREA))
+    if looks_blank(rgb):
+        return _CheckedPhoto(thumbnail, True)
+    boxes = locate_figurines(rgb)
+    if not boxes:
+        return _CheckedPhoto(thumbnail, False)
+    return _CheckedPhoto(thumbnail, False, boxes[0], crop_for_box(rgb, boxes[0], False))
 
 
 class _PhotoList(QListWidget):
@@ -199,10 +229,11 @@ class TeachDialog(QDialog):
         self.photo_list.setAccessibleDescription(_PhotoList.EMPTY_TEXT.replace("\n", " "))
         self.photo_list.setViewMode(QListView.ViewMode.IconMode)
         self.photo_list.setIconSize(QSize(THUMB, THUMB))
-        self.photo_list.setGridSize(QSize(THUMB + em * 2, THUMB + em * 2))
+        # Room for two caption lines: the file name and which part is taught.
+        self.photo_list.setGridSize(QSize(THUMB + em * 2, THUMB + em * 3))
         # One row of thumbnails with captions always shows: messages under the list
         # make the dialog taller instead of hiding the photos behind a scroll bar.
-        self.photo_list.setMinimumHeight(THUMB + em * 2 + 2 * self.photo_list.frameWidth()
+        self.photo_list.setMinimumHeight(THUMB + em * 3 + 2 * self.photo_list.frameWidth()
                                          + em // 2)
         self.photo_list.setResizeMode(QListView.ResizeMode.Adjust)
         self.photo_list.setMovement(QListView.Movement.Static)
@@ -340,6 +371,8 @@ class TeachDialog(QDialog):
         self._update_state()
 
     def _show_what_is_taught(self, whole: bool) -> None:
+        for i in range(self.photo_list.count()):
+            self._show_preview(self.photo_list.item(i), whole)
         item = self._corrected_item
         if item is None or self._whole_photo is None or self.photo_list.row(item) < 0:
             return  # nothing to swap, or the user removed that picture
@@ -375,11 +408,31 @@ class TeachDialog(QDialog):
             self._show_problems([f"Not added: {Path(path).name}: {BLANK_PHOTO}."],
                                 [f"Not added: {path}: {BLANK_PHOTO}."])
         elif item is not None:
-            item.setIcon(_icon_from_rgb(checked.thumbnail))
-            item.setText(Path(path).name)
+            whole_icon = _icon_from_rgb(checked.thumbnail)
+            item.setData(WHOLE_ICON_ROLE, whole_icon)
+            item.setData(FOUND_ICON_ROLE, whole_icon if checked.found is None
+                         else _icon_from_rgb(checked.found))
+            item.setData(BOX_ROLE, checked.box)
             item.setData(BLANK_ROLE, checked.blank)
+            self._show_preview(item, self.whole_image.isChecked())
             self._show_blank_warning()
         self._update_state()
+
+    def _show_preview(self, item: QListWidgetItem, whole: bool) -> None:
+        """Show the part of a photo file that will be taught, and say which it is."""
+        found_icon = item.data(FOUND_ICON_ROLE)
+        if found_icon is None:
+            return  # a crop, or a photo still being checked
+        path = str(item.data(PATH_ROLE))
+        found = not whole and item.data(BOX_ROLE) is not None
+        item.setIcon(found_icon if found else item.data(WHOLE_ICON_ROLE))
+        item.setText(f"{Path(path).name}\n{FOUND_HEAD if found else WHOLE_PHOTO}")
+        # The locator looks for anime faces: on other figures it may box a torso or the
+        # back of a head, so the tooltip says how to teach the whole photo instead.
+        why = ("The app found a head here and teaches only this part. If it is the wrong "
+               "part, tick “Photos show only the figure”." if found else
+               "The whole photo is taught.")
+        item.setToolTip(f"{path}\n{why}")
 
     def _on_thumb_failed(self, path: Any, message: str) -> None:
         self._pending -= 1

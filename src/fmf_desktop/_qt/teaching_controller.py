@@ -431,6 +431,7 @@ class TeachingController(QObject):
         def work() -> tuple[Any, list[str]]:
             from fmf_desktop.imaging import ImageLoadError, load_image
             from fmf_desktop.teaching import (
+                TEACH_MAX_SIDE,
                 BlankPhotoError,
                 current_model_key,
                 example_from_crop,
@@ -440,7 +441,7 @@ class TeachingController(QObject):
             examples, problems = list(prepared), []
             for path in request.photos:
                 try:
-                    image = load_image(path, max_side=2048)
+                    image = load_image(path, max_side=TEACH_MAX_SIDE)
                     crop = teach_crop(recognizer, image.rgb, whole_image=request.whole_image)
                 except ImageLoadError as exc:
                     problems.append(str(exc))
