@@ -58,6 +58,26 @@ def test_every_frame_mode_reports_each_frame(clip, capsys) -> None:
     assert len({r["t"] for r in rows}) == clip.frames
 
 
+def test_figures_taught_in_a_library_are_named_live(clip, tmp_path, capsys) -> None:
+    # Teach the first figurine's face under a new name, then play the clip with that
+    # library: its track is named after the taught figure, as in the window.
+    library = tmp_path / "mine.sqlite3"
+    face = clip.figurines[0].face
+    assert main(["teach", "--library", str(library), "--name", "Shelf Star",
+                 "--whole-image", str(face)]) == 0
+    capsys.readouterr()
+    assert main(["live", "--source", str(clip.path), "--json", "--every-frame",
+                 "--library", str(library)]) == 0
+    assert "Shelf Star" in {r["name"] for r in parse_lines(capsys.readouterr().out)}
+    # Without it, the bundled characters only.
+    assert main(["live", "--source", str(clip.path), "--json", "--every-frame"]) == 0
+    assert "Shelf Star" not in {r["name"] for r in parse_lines(capsys.readouterr().out)}
+    # A library named that cannot be read is an error, as for identify.
+    assert main(["live", "--source", str(clip.path), "--library",
+                 str(tmp_path / "gone.sqlite3")]) == 1
+    assert "gone.sqlite3" in capsys.readouterr().err
+
+
 def test_a_missing_source_is_a_clear_error(tmp_path, capsys) -> None:
     assert main(["live", "--source", str(tmp_path / "gone.avi"), "--json"]) == 1
     captured = capsys.readouterr()

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from fmf_desktop import __version__
 from fmf_desktop.library import LibraryError
-from fmf_desktop.library_cli import add_library_option, matcher_for_identify, register_teach
+from fmf_desktop.library_cli import add_library_option, matcher_from_args, register_teach
 from fmf_desktop.live.cli import add_threads_option
 from fmf_desktop.live.cli import register as register_live
 from fmf_desktop.wording import count_noun
@@ -312,7 +312,7 @@ def format_table(path: str, width: int, height: int, figurines: list[dict]) -> s
 
 def cmd_identify(args: argparse.Namespace) -> int:
     try:
-        matcher = matcher_for_identify(args)
+        matcher = matcher_from_args(args)
     except LibraryError as exc:
         # Only a library named with --library gets here: naming photos without the taught
         # figures the user asked for would look like an answer, so stop before any.

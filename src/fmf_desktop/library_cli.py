@@ -39,9 +39,10 @@ def _library_path(args: argparse.Namespace) -> Path:
     return args.library if args.library is not None else default_library_path()
 
 
-def matcher_for_identify(args: argparse.Namespace,
+def matcher_from_args(args: argparse.Namespace,
                          err: TextIO | None = None) -> LibraryMatcher | None:
-    """The TaughtMatcher for ``identify``, or None to use the bundled model only.
+    """The TaughtMatcher for ``identify`` and ``live``, or None to use the bundled model
+    only.
 
     A library named with ``--library`` that cannot be used (missing, a folder, damaged,
     from a newer version) raises LibraryError: the user asked for its figures. The

@@ -17,6 +17,9 @@ import signal
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from fmf_desktop.library import LibraryError
+from fmf_desktop.library_cli import add_library_option, matcher_from_args
+
 if TYPE_CHECKING:  # the pipeline pulls in OpenCV; `fmf-desktop --help` should not wait for it
     from fmf_desktop.live.pipeline import LiveFigurine, LiveUpdate
 
@@ -37,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    "instead of playing the file in real time and skipping frames like a "
                    "camera would (deterministic output for scripts)")
     add_threads_option(p)
+    add_library_option(p)  # taught figures are named live too, as in the window
     p.set_defaults(func=cmd_live)
     return p
 
@@ -96,7 +100,14 @@ def run_live(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     quiet_decoder_logs()
 
     try:
-        engine = RecognizerEngine(Recognizer(num_threads=args.threads))
+        matcher = matcher_from_args(args, err)
+    except LibraryError as exc:
+        # Only a library named with --library: the user asked for its figures.
+        print(f"fmf-desktop live: {exc}", file=err)
+        return 1
+    try:
+        engine = RecognizerEngine(Recognizer(num_threads=args.threads),
+                                  matcher=None if matcher is None else lambda: matcher)
     except ModelLoadError as exc:
         print(f"fmf-desktop: {exc}", file=err)
         return 1
