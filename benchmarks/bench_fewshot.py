@@ -374,7 +374,7 @@ def app_photos(data: Path, keep: np.ndarray):
     return paths, names, labels, [load_image(p, max_side=1024).rgb for p in paths]
 
 
-def app_path(rec, photos, crops: dict, draws: int, seed: int, whole: bool,
+def app_path(rec, key: str, photos, crops: dict, draws: int, seed: int, whole: bool,
              n_held: int = 3, k: int = 5) -> dict:
     """Through the app's own code: teach k photos of each taught figure with
     ``teach_crop`` into a real library (located box, or with ``whole`` the whole photo,
@@ -391,7 +391,6 @@ def app_path(rec, photos, crops: dict, draws: int, seed: int, whole: bool,
     for _ in range(draws):
         taught, enrol, query = open_split(rng, labels, n_held, k)
         with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "lib.sqlite3") as lib:
-            key = model_key(rec.model_path)
             for i in enrol:
                 if (i, whole) not in crops:
                     crops[i, whole] = teach_crop(rec, images[i], whole_image=whole)
@@ -426,13 +425,12 @@ def median_ms(fn, repeat):
     return statistics.median(times)
 
 
-def enrol_timing(rec, data: Path, repeat: int):
+def enrol_timing(rec, key: str, data: Path, repeat: int):
     print("\n== Enrolling one photo (decode + locate/embed + thumbnail + SQLite commit) ==")
     photos = sorted(data.glob("*/*.jpg"))[:repeat]
     out = {}
     for mode, whole in (("default", False), ("whole_photo", True)):
         with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "lib.sqlite3") as lib:
-            key = model_key(rec.model_path)
             parts = {"decode": [], "embed": [], "store": [], "views": []}
             for i, photo in enumerate(photos):
                 t0 = time.perf_counter()
@@ -460,9 +458,9 @@ def enrol_timing(rec, data: Path, repeat: int):
     return out
 
 
-def matcher_overhead(rec, data: Path, emb: np.ndarray, repeat: int, figures: int = 1000):
+def matcher_overhead(rec, key: str, data: Path, emb: np.ndarray, repeat: int,
+                     figures: int = 1000):
     print(f"\n== Recognition time with {figures} taught figures vs none ==")
-    key = model_key(rec.model_path)
     rng = np.random.default_rng(0)
     photos = sorted(data.glob("*/*.jpg"))[::12][:4]
     images = [load_image(p, max_side=2048).rgb for p in photos]
@@ -541,9 +539,10 @@ def main() -> int:
     # Each enrolled photo: itself and its extra views, as the app stores it; --no-views
     # shows what the views add.
     emb = photos if args.no_views else np.concatenate([photos[:, None], views], axis=1)
+    key = model_key(rec.model_path)  # hashes the whole model file: once
     print(f"{len(labels)} photos of {len(names)} figures embedded (D={emb.shape[-1]}) "
-          f"in {time.perf_counter() - t0:.1f} s; model {model_key(rec.model_path)}")
-    report: dict[str, object] = {"model": model_key(rec.model_path), "views": not args.no_views,
+          f"in {time.perf_counter() - t0:.1f} s; model {key}")
+    report: dict[str, object] = {"model": key, "views": not args.no_views,
                                  "stand_in": rec.is_stand_in, "draws": args.draws}
     duplicated = filed_under_two_figures(photo_paths(args.data), labels)
     subsets = {"as_given": np.ones(len(labels), bool)}
@@ -570,13 +569,13 @@ def main() -> int:
           f"(boxes located, second look); 3 figures held out, {args.app_draws} draws ==")
     photos_kept, teach_crops = app_photos(args.data, app_keep), {}
     report["app_path"] = {
-        mode: app_path(rec, photos_kept, teach_crops, args.app_draws, args.seed, whole)
+        mode: app_path(rec, key, photos_kept, teach_crops, args.app_draws, args.seed, whole)
         for mode, whole in (("default", False), ("whole_photo", True))
     }
     report["app_path"]["draws"] = args.app_draws
     if not args.skip_timing:
-        report["enrol_ms"] = enrol_timing(rec, args.data, max(args.repeat * 2, 10))
-        report["overhead"] = matcher_overhead(rec, args.data, photos, args.repeat)
+        report["enrol_ms"] = enrol_timing(rec, key, args.data, max(args.repeat * 2, 10))
+        report["overhead"] = matcher_overhead(rec, key, args.data, photos, args.repeat)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "fewshot.json").write_text(json.dumps(report, indent=1))
     print(f"\nwritten {OUT / 'fewshot.json'}")

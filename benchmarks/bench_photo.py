@@ -21,9 +21,8 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fmf_desktop.cli import CLI_MAX_SIDE  # noqa: E402
 from fmf_desktop.imaging import load_image  # noqa: E402
-from fmf_desktop.recognition import Recognizer  # noqa: E402
+from fmf_desktop.recognition import PHOTO_MAX_SIDE, Recognizer  # noqa: E402
 from fmf_desktop.vision import locate_figurines  # noqa: E402
 from training.make_sample import shelf_photo  # noqa: E402
 
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             decode, locate, classify, total, found = [], [], [], [], 0
             for _ in range(args.runs):
                 t = time.perf_counter()
-                loaded = load_image(path, max_side=CLI_MAX_SIDE)
+                loaded = load_image(path, max_side=PHOTO_MAX_SIDE)
                 t_dec = time.perf_counter()
                 boxes = locate_figurines(loaded.rgb)
                 t_loc = time.perf_counter()

@@ -97,8 +97,7 @@ class Layout:
         return self.bundle / policy.APP_EXE_NAME
 
 
-def current_platform() -> str:
-    return slim_opencv.platform_name()
+current_platform = slim_opencv.platform_name
 
 
 def package_version() -> str:

@@ -7,7 +7,6 @@ import errno
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from fmf_desktop import __version__, cli
 from fmf_desktop.paths import sample_image_path
 from tests.support.photos import drawn_shelf
+from tests.support.processes import interrupt
 
 
 @pytest.fixture()
@@ -310,10 +310,9 @@ def test_ctrl_c_stops_identify_quietly_with_130(photos):
     proc = _identify_process(*[shelf] * 200)
     try:
         assert json.loads(proc.stdout.readline())["path"] == str(shelf)  # it is running
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130
+    except BaseException:
+        proc.kill()
+        raise
+    returncode, err = interrupt(proc, timeout=30)
+    assert returncode == 130
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from fmf_desktop.cli import main
 from tests.support.clips import ShelfClip, make_shelf_clip, pick_faces
+from tests.support.processes import interrupt
 
 KEYS = {"t", "track", "box", "id", "name", "score", "decision"}
 
@@ -115,12 +115,11 @@ def test_ctrl_c_stops_quietly_with_130(clip) -> None:
     try:
         first = proc.stdout.readline()  # it is running and printing
         assert json.loads(first)["track"] >= 1
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130
+    except BaseException:
+        proc.kill()
+        raise
+    returncode, err = interrupt(proc, timeout=20)
+    assert returncode == 130
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
 
 

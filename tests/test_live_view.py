@@ -4,6 +4,7 @@ No camera exists on the test machines (and v4l2loopback cannot load), so cameras
 played by recorded clips behind the same `FrameSource` interface; the real-camera path is
 covered by the "no camera" state only.
 """
+# ruff: noqa: F811 - fixtures imported from tests/support/gui_helpers.py
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from fmf_desktop.recognition import Recognizer
 from tests.conftest import SHELF_CHARACTERS
 from tests.support.assets import model_is_stand_in
 from tests.support.clips import assert_tracked_without_flicker
+from tests.support.gui_helpers import gui_settings, scripted_window  # noqa: F401 - fixtures
 
 WAIT_MS = 20000
 CHARACTERS = SHELF_CHARACTERS
@@ -265,19 +267,13 @@ def test_camera_mode_in_the_window_opens_and_releases(qtbot, tmp_path) -> None:
     window.session.wait_idle(WAIT_MS)
 
 
-def test_photo_tools_rest_in_camera_mode_and_no_camera_leads_back(qtbot, tmp_path) -> None:
+def test_photo_tools_rest_in_camera_mode_and_no_camera_leads_back(scripted_window, qtbot,
+                                                                  tmp_path) -> None:
     """The photo is hidden in camera mode: its tools and queue position go quiet, and the
     "No camera found" page has its own way back to the photos."""
-    from tests.support.gui_helpers import (
-        ScriptedRecognizer,
-        open_window,
-        temp_settings,
-        wait_for_result,
-        write_photo,
-    )
+    from tests.support.gui_helpers import wait_for_result, write_photo
 
-    window = open_window(qtbot, temp_settings(tmp_path),
-                         lambda threads: ScriptedRecognizer(threads))
+    window = scripted_window
     window.open_paths([str(write_photo(tmp_path / f"p{i}.png", seed=i)) for i in range(2)])
     wait_for_result(qtbot, window)
     photo_tools = [window.draw_action, window.whole_photo_action, window.fit_action,
@@ -300,20 +296,13 @@ def test_photo_tools_rest_in_camera_mode_and_no_camera_leads_back(qtbot, tmp_pat
     assert all(a.isEnabled() for a in photo_tools)
     assert window.position_label_action.isVisible()
     assert not page.is_running()
-    window.session.wait_idle(WAIT_MS)
 
 
-def test_a_frozen_frame_can_be_kept_as_a_photo(qtbot, tmp_path, shelf_clip,
+def test_a_frozen_frame_can_be_kept_as_a_photo(scripted_window, qtbot, shelf_clip,
                                                artifacts_dir) -> None:
-    from tests.support.gui_helpers import (
-        ScriptedRecognizer,
-        open_window,
-        temp_settings,
-        wait_for_result,
-    )
+    from tests.support.gui_helpers import wait_for_result
 
-    window = open_window(qtbot, temp_settings(tmp_path),
-                         lambda threads: ScriptedRecognizer(threads))
+    window = scripted_window
     qtbot.waitUntil(lambda: window.session.model_state == "ready", timeout=WAIT_MS)
     window.camera_action.trigger()
     page = window.camera_page
@@ -334,7 +323,6 @@ def test_a_frozen_frame_can_be_kept_as_a_photo(qtbot, tmp_path, shelf_clip,
     assert (result.width, result.height) == (shelf_clip.width, shelf_clip.height)
     assert len(result.figurines) == 2  # the scripted recognizer's two figurines
     qtbot.waitUntil(lambda: not page.is_running(), timeout=WAIT_MS)
-    window.session.wait_idle(WAIT_MS)
 
 
 def test_the_last_frame_of_a_clip_can_be_frozen(make_page, qtbot, shelf_clip) -> None:

@@ -85,6 +85,14 @@ def wait_shown(qtbot, session: PhotoSession, names: list[str]) -> None:
     assert not session.items[0].stale
 
 
+def start_reidentifying(qtbot, session: PhotoSession, recognizer: GatedRecognizer,
+                        name: str = "library v1") -> None:
+    """The library changes (now `name`) and every photo is identified again: started."""
+    session.matcher = NamedMatcher(name)
+    session.reidentify_all()
+    wait_started(qtbot, recognizer)
+
+
 def test_taught_figures_that_arrive_during_the_first_identification_are_used(
         session, qtbot):
     # The app opened with a photo: it is identified before the library is ready.
@@ -101,9 +109,7 @@ def test_a_library_change_during_reidentification_is_not_lost(session, qtbot):
     session, recognizer = session
     finish_next(qtbot, recognizer)
     wait_shown(qtbot, session, ["bundled only", "bundled only"])
-    session.matcher = NamedMatcher("library v1")
-    session.reidentify_all()
-    wait_started(qtbot, recognizer)
+    start_reidentifying(qtbot, session, recognizer)
     # A rename while that runs: the running job still names the boxes with v1.
     session.matcher = NamedMatcher("library v2")
     session.reidentify_all()
@@ -116,9 +122,7 @@ def test_a_box_deleted_during_reidentification_stays_deleted(session, qtbot):
     session, recognizer = session
     finish_next(qtbot, recognizer)
     wait_shown(qtbot, session, ["bundled only", "bundled only"])
-    session.matcher = NamedMatcher("library v1")
-    session.reidentify_all()
-    wait_started(qtbot, recognizer)
+    start_reidentifying(qtbot, session, recognizer)
     assert session.delete_figurine(1)  # the user removes a wrong box meanwhile
     recognizer.release.release()
     finish_next(qtbot, recognizer)  # the edited boxes are named again

@@ -648,7 +648,8 @@ def test_the_preview_shows_the_head_that_teaching_takes(qtbot, tmp_path, shared_
 
     from fmf_desktop._qt.teach_dialog import BOX_ROLE, TeachDialog
     from fmf_desktop.imaging import load_image
-    from fmf_desktop.teaching import TEACH_MAX_SIDE, teach_crop
+    from fmf_desktop.recognition import PHOTO_MAX_SIDE
+    from fmf_desktop.teaching import teach_crop
 
     shelf, _ = photos.drawn_shelf(seed=2)
     path = tmp_path / "shelf.png"
@@ -661,14 +662,14 @@ def test_the_preview_shows_the_head_that_teaching_takes(qtbot, tmp_path, shared_
     wait_thumbnails(qtbot, dialog)
     shelf_item, plain_item = dialog.photo_list.item(0), dialog.photo_list.item(1)
 
-    rgb = load_image(path, max_side=TEACH_MAX_SIDE).rgb  # as the teaching controller does
+    rgb = load_image(path, max_side=PHOTO_MAX_SIDE).rgb  # as the teaching controller does
     taught = teach_crop(shared_recognizer, rgb)
     assert taught.found > 0  # a located head, not the whole photo
     assert shelf_item.data(BOX_ROLE) == taught.box
     assert shelf_item.text() == "shelf.png\nfound head"
     assert "tick “Photos show only the figure”" in shelf_item.toolTip()
     plain_box = plain_item.data(BOX_ROLE)
-    plain_taught = teach_crop(shared_recognizer, load_image(plain, max_side=TEACH_MAX_SIDE).rgb)
+    plain_taught = teach_crop(shared_recognizer, load_image(plain, max_side=PHOTO_MAX_SIDE).rgb)
     assert (plain_box is None) == (plain_taught.found == 0)
     if plain_box is not None:
         assert plain_box == plain_taught.box

@@ -31,10 +31,6 @@ if TYPE_CHECKING:  # the core pulls in OpenCV and the model runtime; `--help` sh
     from fmf_desktop.results import Box, Figurine
     from fmf_desktop.shops import Shop
 
-#: Loading a full-resolution photo buys nothing: locating works on a small copy and the
-#: crops are 224 px. 2048 keeps small far-away heads sharp while a 12 MP JPEG decodes
-#: at reduced DCT scale.
-CLI_MAX_SIDE = 2048
 
 
 def _register_identify(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -245,7 +241,7 @@ def identify_paths(
     ``matcher`` (a TaughtMatcher) lets ``identify --library`` add taught figures.
     """
     from fmf_desktop.imaging import ImageLoadError, load_image
-    from fmf_desktop.recognition import ModelLoadError, Recognizer
+    from fmf_desktop.recognition import PHOTO_MAX_SIDE, ModelLoadError, Recognizer
     from fmf_desktop.shops import ShopConfigError, load_builtin_shops
 
     out = out or sys.stdout
@@ -259,7 +255,7 @@ def identify_paths(
     failed = 0
     for path in paths:
         try:
-            image = load_image(path, max_side=CLI_MAX_SIDE)
+            image = load_image(path, max_side=PHOTO_MAX_SIDE)
         except ImageLoadError as exc:
             failed += 1
             if as_json:

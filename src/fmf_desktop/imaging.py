@@ -110,13 +110,18 @@ def _looks_damaged(exc: OSError) -> bool:
     return any(hint in text for hint in ("truncat", "broken", "premature end", "corrupt"))
 
 
+def _raise_if_damaged(label: str, exc: OSError) -> None:
+    """Plain words first, the decoder's own ("Truncated File Read") as a detail."""
+    if _looks_damaged(exc):
+        raise ImageLoadError(f"{label}: {DAMAGED} ({exc})") from exc
+
+
 def _decode(stream: io.BytesIO | Path, label: str, max_side: int) -> LoadedImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(stream)
-    except Image.DecompressionBombError as exc:
-        raise ImageLoadError(_too_many_pixels_message(label, exc)) from exc
+    # A DecompressionBombError goes up to load_image, which words it for every decoder.
     except UnidentifiedImageError:
         # Pillow cannot read it; OpenCV reads a few variants Pillow does not (for example
         # 16-bit-per-channel RGB TIFFs). Otherwise it is not an image we know.
@@ -128,17 +133,14 @@ def _decode(stream: io.BytesIO | Path, label: str, max_side: int) -> LoadedImage
             ) from None
         return rgb_to_loaded(rgb[0], label, rgb[1], rgb[2])
     except OSError as exc:
-        if _looks_damaged(exc):
-            # Plain words first; the decoder's own ("Truncated File Read") as a detail.
-            raise ImageLoadError(f"{label}: {DAMAGED} ({exc})") from exc
+        _raise_if_damaged(label, exc)
         raise ImageLoadError(f"{label}: the file cannot be read ({exc})") from exc
 
     with im:
         try:
             return _decode_pil(im, label, max_side)
         except OSError as exc:
-            if _looks_damaged(exc):
-                raise ImageLoadError(f"{label}: {DAMAGED} ({exc})") from exc
+            _raise_if_damaged(label, exc)
             # Pillow opened the header but cannot decode the pixels; try OpenCV.
             fallback = _decode_with_opencv(stream, max_side)
             if fallback is not None:

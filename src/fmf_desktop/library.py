@@ -466,6 +466,14 @@ class Library:
         )
         return [(int(r[0]), bytes(r[1])) for r in rows]
 
+    def stale_example_count(self, model: str) -> int:
+        """How many examples ``stale_examples`` would return, without reading thumbnails."""
+        rows = self._db.query(
+            "SELECT COUNT(*) FROM examples WHERE model != ? AND thumbnail IS NOT NULL",
+            (model,),
+        )
+        return int(rows[0][0])
+
     def stale_examples(self, model: str) -> list[tuple[int, bytes]]:
         """(example id, thumbnail) of examples embedded by another model, to re-embed."""
         return self._thumbnails("model != ?", model)
@@ -674,6 +682,12 @@ class Library:
         without_thumbnail = 0
         with self._db.transaction("import into the") as conn:
             sizes = self._embedding_sizes(conn, figures)
+            # The figures by name key, read once (not per imported figure) and kept up to
+            # date as this import adds or changes them; the first of a key wins, as in
+            # ``_named``.
+            existing: dict[str, list] = {}
+            for row in conn.execute("SELECT id, name, franchise FROM figures"):
+                existing.setdefault(_name_key(row[1]), list(row))
             for fig, examples in figures:
                 usable: list[tuple[np.ndarray, ImportedExample]] = []
                 for ex in examples:
@@ -693,12 +707,13 @@ class Library:
                     figures_skipped += 1  # a figure with no name or no photo is no use
                     continue
                 franchise = _clean_franchise(str(fig.get("franchise") or ""))
-                found = _named(conn.execute("SELECT id, name, franchise FROM figures"), name)
+                found = existing.get(_name_key(name))
                 if found is None:
                     figure_id = conn.execute(
                         "INSERT INTO figures(name, franchise, created) VALUES (?, ?, ?)",
                         (name, franchise, str(fig.get("created") or utc_now())),
                     ).lastrowid
+                    existing[_name_key(name)] = [figure_id, name, franchise]
                     added += 1
                 else:
                     figure_id = found[0]
@@ -707,6 +722,7 @@ class Library:
                         conn.execute(
                             "UPDATE figures SET franchise = ? WHERE id = ?", (franchise, figure_id)
                         )
+                        found[2] = franchise
                 for unit, ex in usable:
                     new = NewExample(unit, ex.thumbnail, ex.source, ex.views)
                     n = self._insert_example(

@@ -148,9 +148,8 @@ class TeachProgress:
 def _teach(args: argparse.Namespace, library: Library, progress: TeachProgress,
            out: TextIO, err: TextIO) -> int:
     from .imaging import ImageLoadError, load_image
-    from .recognition import ModelLoadError, Recognizer
+    from .recognition import PHOTO_MAX_SIDE, ModelLoadError, Recognizer
     from .teaching import (
-        TEACH_MAX_SIDE,
         BlankPhotoError,
         add_missing_views,
         current_model_key,
@@ -168,7 +167,7 @@ def _teach(args: argparse.Namespace, library: Library, progress: TeachProgress,
     examples, failed = [], 0
     for photo in args.photos:
         try:
-            image = load_image(photo, max_side=TEACH_MAX_SIDE)
+            image = load_image(photo, max_side=PHOTO_MAX_SIDE)
         except ImageLoadError as exc:
             failed += 1
             print(f"fmf-desktop teach: {exc} (skipped)", file=err)  # exc names the photo

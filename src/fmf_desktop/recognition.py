@@ -29,6 +29,11 @@ from fmf_desktop.results import (
 from fmf_desktop.vision import locate_figurines, looks_blank
 
 TOP_K = 5
+#: Longest side photos are decoded at before identifying or teaching them: locating works
+#: on a small copy and crops are 224 px, while 2048 keeps a far-away head sharp and lets a
+#: 12 MP JPEG decode at reduced DCT scale. The teach dialog's preview decodes at the same
+#: size, so the box it shows is the one taught.
+PHOTO_MAX_SIDE = 2048
 #: Extra context around a head box, per side. The locator was trained to frame heads the
 #: way the classifier's training crops are framed, so only a little slack is added (it
 #: also helps hand-drawn boxes that are a bit tight).

@@ -27,6 +27,7 @@ from .library import (
 from .matching import LibraryMatcher, SimilarityCalibration, model_key
 from .recognition import square_crop, whole_image_crop
 from .results import Box, Figurine
+from .vision import locate_figurines, looks_blank
 from .wording import count_noun
 
 
@@ -60,33 +61,46 @@ def crop_for_box(rgb: np.ndarray, box: Box, whole_image: bool) -> np.ndarray:
     return square_crop(rgb, box, THUMBNAIL_SIZE)
 
 
-#: Longest side a photo is decoded at before ``teach_crop``: locating works on a small
-#: copy and crops are 224 px, while 2048 keeps a far-away head sharp. The teach dialog's
-#: preview decodes at the same size so that the box it shows is the one taught.
-TEACH_MAX_SIDE = 2048
-
-
 class BlankPhotoError(ValueError):
     """A photo of one flat colour: there is no figurine in it to teach."""
 
 
-def teach_crop(model: EmbeddingModel, rgb: np.ndarray, *, whole_image: bool = False) -> TeachCrop:
-    """Pick what to teach from a photo: the top-ranked figurine, else the whole photo.
+def teach_box(rgb: np.ndarray) -> Box | None:
+    """What ``teach_crop`` teaches from a photo, found without the model: the first
+    located box (the figurine ``identify`` ranks first), or None for the whole photo when
+    none is located. Cheap, so the teach dialog previews it while photos are added.
 
-    Raises ``BlankPhotoError`` for a blank photo (recognition finds nothing in it), unless
-    the whole photo is asked for.
+    Raises ``BlankPhotoError`` for a blank photo, which ``identify`` finds nothing in.
     """
-    if whole_image:
-        crop = crop_for_box(rgb, Box(0, 0, rgb.shape[1], rgb.shape[0]), True)
-        (_, emb), = model.classify_crops([crop])
-        return TeachCrop(crop, Box(0, 0, rgb.shape[1], rgb.shape[0]), emb, 0)
-    result = model.identify(rgb)
-    if not result.figurines:
+    return _first_or_whole(rgb, locate_figurines(rgb))
+
+
+def _first_or_whole(rgb: np.ndarray, located: list[Box]) -> Box | None:
+    if located:
+        return located[0]
+    if looks_blank(rgb):
         raise BlankPhotoError("the photo is blank (one flat colour): no figurine to teach")
-    fig = result.figurines[0]
-    whole = fig.origin == "whole-image"
-    found = 0 if whole else len(result.figurines)
-    return TeachCrop(crop_for_box(rgb, fig.box, whole), fig.box, fig.embedding, found)
+    return None
+
+
+def teach_crop(model: EmbeddingModel, rgb: np.ndarray, *, whole_image: bool = False) -> TeachCrop:
+    """Pick what to teach from a photo (``teach_box``: the top-ranked figurine, else the
+    whole photo) and embed it, framed as ``identify`` frames it; one inference.
+
+    Raises ``BlankPhotoError`` for a blank photo, unless the whole photo is asked for.
+    """
+    whole = Box(0, 0, rgb.shape[1], rgb.shape[0])
+    if whole_image:
+        crop = crop_for_box(rgb, whole, True)
+        (_, emb), = model.classify_crops([crop])
+        return TeachCrop(crop, whole, emb, 0)
+    located = locate_figurines(rgb)
+    box = _first_or_whole(rgb, located)
+    if box is None:
+        (_, emb), = model.classify_crops([whole_image_crop(rgb, model.input_size)])
+        return TeachCrop(crop_for_box(rgb, whole, True), whole, emb, 0)
+    (_, emb), = model.classify_crops([square_crop(rgb, box, model.input_size)])
+    return TeachCrop(crop_for_box(rgb, box, False), box, emb, len(located))
 
 
 def example_from_crop(crop: TeachCrop, source: str) -> NewExample:
@@ -207,7 +221,7 @@ def outdated_read_only_warning(library: Library, key: str) -> str | None:
     if not library.read_only:
         return None
     try:
-        outdated = len(library.stale_examples(key))
+        outdated = library.stale_example_count(key)
     except LibraryError:
         return None
     if not outdated:

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fmf_desktop._qt.shortcuts import plain_label
+
 
 class CameraMessage(QWidget):
     open_video_requested = Signal()
@@ -82,8 +84,8 @@ class CameraMessage(QWidget):
         self.heading.setText(heading)
         self.text.setText(text)
         self.open_button.setText(open_video)
-        self.open_button.setAccessibleName(open_video.replace("&", "").rstrip("…"))
+        self.open_button.setAccessibleName(plain_label(open_video))
         self.retry_button.setVisible(retry is not None)
         if retry is not None:
             self.retry_button.setText(retry)
-            self.retry_button.setAccessibleName(retry.replace("&", ""))
+            self.retry_button.setAccessibleName(plain_label(retry))

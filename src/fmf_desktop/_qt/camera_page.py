@@ -305,8 +305,7 @@ class CameraPage(QWidget):
         bridge.set_target_size(round(self.view.width() * ratio),
                                round(self.view.height() * ratio))
         bridge.start()
-        if self._minimise.minimised:
-            bridge.pipeline.pause()  # e.g. a camera plugged in while minimised
+        self._apply_pause()  # e.g. a camera plugged in while minimised
 
     def stop(self) -> None:
         """Release the device (asynchronously; the GUI never waits for it)."""
@@ -415,8 +414,7 @@ class CameraPage(QWidget):
         self.view.set_banner("")
         self.results_panel.show_message(*LIVE_HINT)
         if self._bridge is not None:
-            if not self._minimise.minimised:
-                self._bridge.pipeline.resume()
+            self._apply_pause()
             self._set_state("live")
         else:
             # The stream is over (a clip ended): back to that, not to a live look.
@@ -509,7 +507,7 @@ class CameraPage(QWidget):
             self._set_state("stopped")
             self._update_status_line()
 
-    def _show_error(self, status: LiveStatus, *, live: bool = True) -> None:
+    def _show_error(self, status: LiveStatus, *, live: bool) -> None:
         opened_a_photo = status.kind == "photo" and self._video_path is not None
         # Trying a file again reads the same bytes again: for a file the way on is
         # another video, or back to the photos. A camera may come back.
@@ -659,9 +657,14 @@ class CameraPage(QWidget):
     def _on_minimised(self, minimised: bool) -> None:
         """Stop reading frames and naming figurines (a full core at 30 fps) without
         releasing the camera, and carry on when restored."""
-        if self._bridge is not None and not self._frozen:
-            if minimised:
-                self._bridge.pipeline.pause()
-            else:
-                self._bridge.pipeline.resume()
+        self._apply_pause()
         self._update_status_line()
+
+    def _apply_pause(self) -> None:
+        """Reading is paused while frozen or minimised: nobody needs new frames then."""
+        if self._bridge is None:
+            return
+        if self._frozen or self._minimise.minimised:
+            self._bridge.pipeline.pause()
+        else:
+            self._bridge.pipeline.resume()

@@ -189,12 +189,12 @@ class CameraView(QWidget):
         self._painted_tags = []
         p.fillRect(self.rect(), QColor(24, 24, 24))
         if self._image is not None:
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            p.drawImage(self._picture_rect(), self._image)
-            if self._dimmed:
-                p.fillRect(self._picture_rect(), QColor(0, 0, 0, 120))
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             picture = self._picture_rect()
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            p.drawImage(picture, self._image)
+            if self._dimmed:
+                p.fillRect(picture, QColor(0, 0, 0, 120))
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             if self._frozen is not None:
                 for i, fig in enumerate(self._frozen):
                     kind = "selected" if i == self._selected else fig.decision

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt
 from PySide6.QtGui import (
-    QFocusEvent,
     QKeyEvent,
     QPainter,
     QPaintEvent,
@@ -119,11 +118,3 @@ class CandidateRow(QRadioButton):
             inset = _FOCUS_INSET + 0.5  # a 1 px line on whole pixels: crisp, not smeared
             painter.drawRoundedRect(
                 QRectF(self.rect()).adjusted(inset, inset, -inset, -inset), 3, 3)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        super().focusInEvent(event)
-        self.update()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        super().focusOutEvent(event)
-        self.update()

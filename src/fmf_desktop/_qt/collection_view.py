@@ -63,6 +63,14 @@ def local_time(iso: str) -> str:
     return when.strftime("%Y-%m-%d %H:%M")
 
 
+def _display_name(item: CollectionItem) -> str:
+    return item.name + (" (taught)" if item.taught else "")
+
+
+def _shop_names(item: CollectionItem) -> str:
+    return ", ".join(name for name, _ in item.shops)
+
+
 class CollectionModel(QAbstractTableModel):
     """Rows are collection items; only the note column is editable."""
 
@@ -95,14 +103,13 @@ class CollectionModel(QAbstractTableModel):
         self.endResetModel()
 
     def _sort_key(self, item: CollectionItem) -> tuple[str, ...]:
-        name = item.name + (" (taught)" if item.taught else "")
         return (
-            name.casefold(),
+            _display_name(item).casefold(),
             item.franchise.casefold(),
             # ISO text sorts chronologically; the id orders items added the same second.
             f"{item.added}#{item.id:012d}",
             item.note.casefold(),
-            ", ".join(shop for shop, _ in item.shops).casefold(),
+            _shop_names(item).casefold(),
         )
 
     def item(self, row: int) -> CollectionItem:
@@ -124,7 +131,7 @@ class CollectionModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
         if (index.isValid() and index.column() == self.NOTE
-                and not getattr(self.collection, "read_only", False)):
+                and not self.collection.read_only):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
@@ -139,7 +146,7 @@ class CollectionModel(QAbstractTableModel):
             return item
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == self.NAME:
-                return item.name + (" (taught)" if item.taught else "")
+                return _display_name(item)
             if col == self.FRANCHISE:
                 return item.franchise
             if col == self.ADDED:
@@ -147,7 +154,7 @@ class CollectionModel(QAbstractTableModel):
             if col == self.NOTE:
                 return item.note
             if col == self.SHOPS:
-                return ", ".join(name for name, _ in item.shops)
+                return _shop_names(item)
         if role == Qt.ItemDataRole.DecorationRole and col == self.NAME:
             return self._thumbnail(item)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -459,9 +466,13 @@ class CollectionView(QDialog):
         # A header without a choice (the shop links): keep the order the box shows.
         self._on_sort_choice(self.sort_combo.currentIndex())
 
+    @property
+    def _read_only(self) -> bool:
+        return self.model.collection.read_only
+
     def _update_buttons(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        writable = not getattr(self.model.collection, "read_only", False)
+        writable = not self._read_only
         self.read_only_label.setVisible(not writable)
         self.delete_action.setEnabled(writable)
         self.delete_button.setEnabled(

@@ -2,7 +2,7 @@
 
 ``ElidedLabel`` is one line of text; ``NameAndFranchise`` places two of them on a line,
 the first kept whole as long as it fits; ``FitWidthDelegate`` keeps list rows no wider
-than their list.
+than their list, and ``fit_list_to_width`` sets a list view up that way.
 """
 
 from __future__ import annotations
@@ -115,6 +115,16 @@ class NameAndFranchise(QWidget):
                                              height)
         self.franchise_label.setVisible(show_franchise)
         self.name_label.setGeometry(0, 0, name_width if show_franchise else width, height)
+
+
+def fit_list_to_width(view: QListView, elide_mode: Qt.TextElideMode) -> None:
+    """Keep ``view``'s rows no wider than the view: long texts end in "…" (where
+    ``elide_mode`` says) instead of a horizontal scroll bar, and the rows are laid out
+    again when the view's width changes."""
+    view.setItemDelegate(FitWidthDelegate(view))
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setTextElideMode(elide_mode)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
 
 
 class FitWidthDelegate(QStyledItemDelegate):

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from fmf_desktop._qt.delete_key import add_delete_key
-from fmf_desktop._qt.elide import FitWidthDelegate
+from fmf_desktop._qt.elide import fit_list_to_width
 from fmf_desktop._qt.palette_follow import follow_palette
 from fmf_desktop._qt.secondary_text import mark_secondary
 from fmf_desktop._qt.status_color import mark_status
@@ -77,7 +77,11 @@ def _decode_covers(covers: list[tuple[int, bytes]]) -> list[tuple[int, bytes, QI
 
 def _icon(data: bytes | None) -> QIcon:
     """An icon decoded here, on the GUI thread: for one figure's photos, not the list."""
-    image = _scaled_cover(data or b"")
+    return _image_icon(_scaled_cover(data or b""))
+
+
+def _image_icon(image: QImage) -> QIcon:
+    """``image`` as an icon (GUI thread only), or an empty icon for a null image."""
     return QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
 
 
@@ -108,10 +112,7 @@ class LibraryDialog(QDialog):
         self.figure_list = QListWidget()
         self.figure_list.setAccessibleName("Taught figures")
         self.figure_list.setIconSize(QSize(THUMB * 2 // 3, THUMB * 2 // 3))
-        self.figure_list.setItemDelegate(FitWidthDelegate(self.figure_list))
-        self.figure_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.figure_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.figure_list.setResizeMode(QListView.ResizeMode.Adjust)
+        fit_list_to_width(self.figure_list, Qt.TextElideMode.ElideRight)
         self.figure_list.currentItemChanged.connect(lambda *_: self._show_figure())
 
         self.name_edit = QLineEdit()
@@ -228,13 +229,12 @@ class LibraryDialog(QDialog):
 
     @property
     def _read_only(self) -> bool:
-        return bool(getattr(self.library, "read_only", False))
+        return self.library.read_only
 
     # -- display ---------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self._reload_wanted or self.library.revision != self._shown_revision:
-            self.reload(self._select_on_reload)
+        self.reload(self._select_on_reload)  # returns at once when nothing changed
 
     def reload(self, select_id: int | None = None) -> None:
         """Show the library as it is now, keeping (or moving to) ``select_id``.
@@ -304,7 +304,7 @@ class LibraryDialog(QDialog):
         for figure_id, cover, image in decoded:
             if self._covers_decoding.get(figure_id) == cover:
                 del self._covers_decoding[figure_id]
-            icon = QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
+            icon = _image_icon(image)
             self._cover_icons[figure_id] = (cover, icon)
             item = self._items_by_figure.get(figure_id)
             if item is not None and self._covers.get(figure_id) == cover:

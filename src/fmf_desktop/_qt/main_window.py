@@ -378,9 +378,11 @@ class MainWindow(QMainWindow):
         if (item is not None and item.loaded is not None and item.path
                 and item.id not in self._recorded):
             # Only photos that actually opened go on the recent list.
+            first = not self._recorded
             self._recorded.add(item.id)
             self.settings.add_recent_file(item.path)
-            self._check_settings_saved()
+            if first:  # a disk write: once is enough to learn that settings cannot be saved
+                self._check_settings_saved()
         if index == self.session.current:
             self._show_current()
             self._announce_result(item)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
 from fmf_desktop._qt.palette_follow import follow_palette
+from fmf_desktop._qt.status_color import mix
 
 # Share of the background in the mix: 0.35 gives about #5a5a5a on a light window (6:1)
 # and about #b0b0b0 on a dark one.
@@ -23,12 +24,7 @@ _BACKGROUND_SHARE = 0.35
 def secondary_color(palette: QPalette) -> QColor:
     text = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText)
     back = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Window)
-    mix = _BACKGROUND_SHARE
-    return QColor.fromRgbF(
-        text.redF() * (1 - mix) + back.redF() * mix,
-        text.greenF() * (1 - mix) + back.greenF() * mix,
-        text.blueF() * (1 - mix) + back.blueF() * mix,
-    )
+    return mix(text, back, _BACKGROUND_SHARE)
 
 
 def mark_secondary(widget: QWidget) -> QWidget:

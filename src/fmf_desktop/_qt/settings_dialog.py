@@ -131,7 +131,6 @@ class SettingsDialog(QDialog):
         # Tall enough for the wrapped hints at this width (sizeHint alone measures them
         # unwrapped, and the shop list's buttons then overlapped it).
         width = em * 36
-        layout = self.layout()
         needed = (layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
                   else self.sizeHint().height())
         self.resize(width, max(em * 30, needed))

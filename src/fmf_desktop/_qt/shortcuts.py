@@ -19,6 +19,11 @@ _MORE_HELP = ("<p>Keyboard: Tab reaches the list of figurines in the photo; its 
               "Shift+drag draws a box.</p>")
 
 
+def plain_label(text: str) -> str:
+    """An action's label as words: no "&" mnemonic marker, no trailing "…"."""
+    return text.replace("&", "").rstrip("…")
+
+
 def readable_keys(sequence: QKeySequence) -> str:
     """A shortcut as the user reads it: "Ctrl+Plus", not "Ctrl++"."""
     text = sequence.toString(QKeySequence.SequenceFormat.NativeText)
@@ -37,7 +42,7 @@ def shortcut_rows(actions: Iterable[QAction],
     for action in actions:
         keys = list(dict.fromkeys(readable_keys(k) for k in action.shortcuts()))
         if keys:
-            name = action.text().replace("&", "").rstrip("…")
+            name = plain_label(action.text())
             if action in camera_only:
                 name += " (camera mode)"
             rows.append((name, " or ".join(keys)))

@@ -42,7 +42,8 @@ def contrast_ratio(first: QColor, second: QColor) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def _mix(color: QColor, other: QColor, share: float) -> QColor:
+def mix(color: QColor, other: QColor, share: float) -> QColor:
+    """``color`` moved ``share`` of the way towards ``other`` (RGB, opaque)."""
     return QColor.fromRgbF(*(a * (1 - share) + b * share for a, b in zip(
         (color.redF(), color.greenF(), color.blueF()),
         (other.redF(), other.greenF(), other.blueF()), strict=True)))
@@ -59,7 +60,7 @@ def status_color(palette: QPalette, kind: str) -> QColor:
     color = shade
     while contrast_ratio(color, window) < READABLE_CONTRAST and share < 1.0:
         share = min(1.0, share + 0.1)
-        color = _mix(shade, text, share)
+        color = mix(shade, text, share)
     return color
 
 

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from fmf_desktop._qt.delete_key import add_delete_key
-from fmf_desktop._qt.elide import FitWidthDelegate
+from fmf_desktop._qt.elide import fit_list_to_width
 from fmf_desktop._qt.secondary_text import mark_secondary, secondary_color
 from fmf_desktop._qt.status_color import mark_status
 from fmf_desktop._qt.workers import JobRunner
@@ -103,29 +103,28 @@ def _check_photo(path: str) -> _CheckedPhoto:
     """Decode ``path`` and look at it (on a worker thread). Errors name the file, not its
     full path, like the main window does.
 
-    Also picks what ``teaching.teach_crop`` will teach, without the model: with no
-    taught-figure matcher, ``identify``'s figurines are the located boxes in
-    ``locate_figurines`` order (else the whole photo), so its first one is the first
-    located box. Decoded at the teaching size, because the locator's boxes depend on it.
+    Also picks what ``teaching.teach_crop`` will teach (``teaching.teach_box``: no model
+    needed), decoded at the size teaching decodes, because the located boxes depend on it.
     """
     import cv2
 
     from fmf_desktop.imaging import load_image
-    from fmf_desktop.teaching import TEACH_MAX_SIDE, crop_for_box
-    from fmf_desktop.vision import locate_figurines, looks_blank
+    from fmf_desktop.recognition import PHOTO_MAX_SIDE
+    from fmf_desktop.teaching import BlankPhotoError, crop_for_box, teach_box
 
-    rgb = load_image(path, name=Path(path).name, max_side=TEACH_MAX_SIDE).rgb
+    rgb = load_image(path, name=Path(path).name, max_side=PHOTO_MAX_SIDE).rgb
     h, w = rgb.shape[:2]
     scale = min(1.0, THUMB * 2 / max(h, w))
     thumbnail = (rgb if scale == 1.0 else
                  cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
                             interpolation=cv2.INTER_AREA))
-    if looks_blank(rgb):
+    try:
+        box = teach_box(rgb)
+    except BlankPhotoError:
         return _CheckedPhoto(thumbnail, True)
-    boxes = locate_figurines(rgb)
-    if not boxes:
+    if box is None:
         return _CheckedPhoto(thumbnail, False)
-    return _CheckedPhoto(thumbnail, False, boxes[0], crop_for_box(rgb, boxes[0], False))
+    return _CheckedPhoto(thumbnail, False, box, crop_for_box(rgb, box, False))
 
 
 class _PhotoList(QListWidget):
@@ -185,11 +184,7 @@ class TeachDialog(QDialog):
         self.suggestion_list.setAccessibleName("Suggested characters")
         # A long name is cut short with "…" in its middle, so the score at the end stays
         # in view (the full text is the tooltip), instead of a horizontal scroll bar.
-        self.suggestion_list.setItemDelegate(FitWidthDelegate(self.suggestion_list))
-        self.suggestion_list.setHorizontalScrollBarPolicy(
-            Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.suggestion_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.suggestion_list.setResizeMode(QListView.ResizeMode.Adjust)
+        fit_list_to_width(self.suggestion_list, Qt.TextElideMode.ElideMiddle)
         for cand in suggestions:
             text = f"{cand.name}  —  {cand.franchise}" if cand.franchise else cand.name
             item = QListWidgetItem(f"{text}   ({round(cand.score * 100)}%)")

@@ -335,8 +335,8 @@ class TeachingController(QObject):
 
     # -- teaching ----------------------------------------------------------------------------
     def open_teach_dialog(self) -> TeachDialog | None:
-        if self._library_off():
-            self._refuse(self._library_off())
+        if off := self._library_off():
+            self._refuse(off)
             return None
         from fmf_desktop._qt.teach_dialog import TeachDialog
 
@@ -430,8 +430,8 @@ class TeachingController(QObject):
 
         def work() -> tuple[Any, list[str]]:
             from fmf_desktop.imaging import ImageLoadError, load_image
+            from fmf_desktop.recognition import PHOTO_MAX_SIDE
             from fmf_desktop.teaching import (
-                TEACH_MAX_SIDE,
                 BlankPhotoError,
                 current_model_key,
                 example_from_crop,
@@ -441,7 +441,7 @@ class TeachingController(QObject):
             examples, problems = list(prepared), []
             for path in request.photos:
                 try:
-                    image = load_image(path, max_side=TEACH_MAX_SIDE)
+                    image = load_image(path, max_side=PHOTO_MAX_SIDE)
                     crop = teach_crop(recognizer, image.rgb, whole_image=request.whole_image)
                 except ImageLoadError as exc:
                     problems.append(str(exc))
@@ -513,9 +513,10 @@ class TeachingController(QObject):
     # -- collection --------------------------------------------------------------------------
     def add_current_to_collection(self) -> bool:
         found = self.selected_figurine()
-        if found is None or self._collection_off():
-            if self._collection_off():
-                self._refuse(self._collection_off())
+        off = self._collection_off()
+        if found is None or off:
+            if off:
+                self._refuse(off)
             return False
         item, fig = found
         panel = self.window.results_panel
